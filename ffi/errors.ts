@@ -1,0 +1,134 @@
+/**
+ * Errors raised by zmqloop, and the one checkpoint that turns a failed libzmq
+ * call into a typed error.
+ *
+ * @module
+ */
+
+import { lib } from "./library.ts";
+import { EAGAIN, errnoName, ETERM } from "./errno.ts";
+
+/** libzmq's text for an errno (`zmq_strerror`), or its symbolic name. */
+export function strerror(errno: number): string {
+  try {
+    const ptr = lib().zmq_strerror(errno);
+    if (ptr) return Deno.UnsafePointerView.getCString(ptr);
+  } catch {
+    // The library is not loadable: fall back to the code's name.
+  }
+  return errnoName(errno);
+}
+
+/**
+ * An error reported by libzmq (or a misuse zmqloop detects with the same
+ * codes). `code` is the symbolic name, `errno` the running OS's number.
+ *
+ * @example Catching a bad endpoint
+ * ```ts
+ * import { Context, PUB, ZMQError } from "@zmqloop/zmq";
+ * const ctx = new Context();
+ * const sock = ctx.socket(PUB);
+ * try {
+ *   sock.bind("tcp://127.0.0.1:notaport");
+ * } catch (error) {
+ *   if (error instanceof ZMQError) console.log(error.code); // "EINVAL"
+ * } finally {
+ *   sock.close();
+ *   ctx.term();
+ * }
+ * ```
+ */
+export class ZMQError extends Error {
+  /** The error number on the running OS. */
+  readonly errno: number;
+  /** The symbolic name, e.g. `"EAGAIN"`. */
+  readonly code: string;
+
+  /**
+   * Creates the error for an errno.
+   *
+   * @param errno the error number (as `zmq_errno()` returns it)
+   * @param what what was being done, prefixed to libzmq's text
+   * @param detail replaces libzmq's text when given
+   */
+  constructor(errno: number, what?: string, detail?: string) {
+    const text = detail ?? strerror(errno);
+    super(what ? `${what}: ${text}` : text);
+    this.errno = errno;
+    this.code = errnoName(errno);
+    this.name = "ZMQError";
+  }
+}
+
+/**
+ * A non-blocking operation could not complete now (`EAGAIN`).
+ *
+ * @example
+ * ```ts
+ * import { Again, Context, NOBLOCK, PULL } from "@zmqloop/zmq";
+ * const ctx = new Context();
+ * const pull = ctx.socket(PULL);
+ * try {
+ *   pull.recv(NOBLOCK);
+ * } catch (error) {
+ *   console.log(error instanceof Again); // true
+ * }
+ * ctx.destroy();
+ * ```
+ */
+export class Again extends ZMQError {
+  /**
+   * Creates the error.
+   *
+   * @param what what was being done
+   */
+  constructor(what?: string) {
+    super(EAGAIN, what);
+    this.name = "Again";
+  }
+}
+
+/**
+ * The socket's context was terminated (`ETERM`).
+ *
+ * @example
+ * ```ts
+ * import { Context, ContextTerminated } from "@zmqloop/zmq";
+ * const ctx = new Context();
+ * ctx.term();
+ * try {
+ *   ctx.socket(1);
+ * } catch (error) {
+ *   console.log(error instanceof ContextTerminated); // true
+ * }
+ * ```
+ */
+export class ContextTerminated extends ZMQError {
+  /**
+   * Creates the error.
+   *
+   * @param what what was being done
+   */
+  constructor(what?: string) {
+    super(ETERM, what);
+    this.name = "ContextTerminated";
+  }
+}
+
+/** Builds the typed error for an errno. */
+export function errorFor(errno: number, what?: string): ZMQError {
+  if (errno === EAGAIN) return new Again(what);
+  if (errno === ETERM) return new ContextTerminated(what);
+  return new ZMQError(errno, what);
+}
+
+/** The checkpoint: the typed error for the last failed libzmq call. */
+export function lastError(what?: string): ZMQError {
+  return errorFor(lib().zmq_errno(), what);
+}
+
+/** Throws the last libzmq error when `rc` is negative; returns `rc`. */
+export function check(rc: number, what: string): number {
+  if (rc < 0) throw lastError(what);
+  return rc;
+}

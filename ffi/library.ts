@@ -1,0 +1,142 @@
+/**
+ * Finds and loads libzmq, once, on first use.
+ *
+ * Order: the `LIBZMQ_PATH` environment variable when set (and then nothing
+ * else), otherwise a per-OS list of candidate names and paths. Importing this
+ * module loads nothing; {@linkcode lib} does, the first time it is called.
+ *
+ * @module
+ */
+
+import { symbols, type ZmqSymbols } from "./symbols.ts";
+
+/** The environment variable that names the libzmq file to load. */
+export const LIBZMQ_PATH_ENV = "LIBZMQ_PATH";
+
+const MIN_VERSION: [number, number] = [4, 1];
+
+/** Candidate library names and paths for an OS, in the order tried. */
+export function libraryCandidates(os: typeof Deno.build.os): string[] {
+  switch (os) {
+    case "darwin":
+      return [
+        "libzmq.5.dylib",
+        "libzmq.dylib",
+        "/opt/homebrew/lib/libzmq.5.dylib",
+        "/opt/homebrew/opt/zeromq/lib/libzmq.5.dylib",
+        "/usr/local/lib/libzmq.5.dylib",
+        "/usr/local/opt/zeromq/lib/libzmq.5.dylib",
+        "/opt/local/lib/libzmq.5.dylib",
+      ];
+    case "windows":
+      return [
+        "libzmq.dll",
+        "libzmq-mt-4_3_5.dll",
+        "libzmq-mt-4_3_4.dll",
+        "libzmq-v143-mt-4_3_5.dll",
+        "libzmq-v142-mt-4_3_4.dll",
+        "libzmq-v141-mt-4_3_4.dll",
+        "C:\\vcpkg\\installed\\x64-windows\\bin\\libzmq-mt-4_3_5.dll",
+        "C:\\Program Files\\ZeroMQ\\bin\\libzmq-v142-mt-4_3_4.dll",
+      ];
+    default:
+      return [
+        "libzmq.so.5",
+        "libzmq.so",
+        "/usr/lib/x86_64-linux-gnu/libzmq.so.5",
+        "/usr/lib/aarch64-linux-gnu/libzmq.so.5",
+        "/usr/local/lib/libzmq.so.5",
+        "/usr/lib64/libzmq.so.5",
+        "/usr/lib/libzmq.so.5",
+      ];
+  }
+}
+
+/** How to install libzmq on an OS, for error messages. */
+export function installHint(os: typeof Deno.build.os): string {
+  switch (os) {
+    case "darwin":
+      return "brew install zeromq";
+    case "windows":
+      return "vcpkg install zeromq:x64-windows (then set LIBZMQ_PATH to the DLL)";
+    default:
+      return "apt-get install libzmq5 (Debian/Ubuntu), dnf install zeromq (Fedora), apk add zeromq (Alpine)";
+  }
+}
+
+function readEnv(name: string): string | undefined {
+  try {
+    return Deno.env.get(name);
+  } catch (error) {
+    // Without --allow-env, discovery still works from the candidate list.
+    if (isPermissionError(error)) return undefined;
+    throw error;
+  }
+}
+
+function isPermissionError(error: unknown): boolean {
+  return error instanceof Deno.errors.PermissionDenied ||
+    error instanceof Deno.errors.NotCapable;
+}
+
+let loaded: ZmqSymbols | undefined;
+
+/**
+ * Opens libzmq (once) and returns its symbols. Throws one `Error` listing
+ * every path tried when nothing loads; `PermissionDenied` (no `--allow-ffi`)
+ * passes through untouched.
+ */
+export function lib(): ZmqSymbols {
+  return loaded ??= open();
+}
+
+function open(): ZmqSymbols {
+  const override = readEnv(LIBZMQ_PATH_ENV);
+  const candidates = override ? [override] : libraryCandidates(Deno.build.os);
+  const failures: string[] = [];
+  for (const path of candidates) {
+    let library: Deno.DynamicLibrary<typeof symbols>;
+    try {
+      library = Deno.dlopen(path, symbols);
+    } catch (error) {
+      if (isPermissionError(error)) throw error;
+      failures.push(`  ${path}: ${(error as Error).message.split("\n")[0]}`);
+      continue;
+    }
+    checkVersion(library.symbols, path);
+    return library.symbols;
+  }
+  const how = override
+    ? `${LIBZMQ_PATH_ENV} is set to "${override}" and that file did not load; fix or unset it`
+    : `Set ${LIBZMQ_PATH_ENV} to the library's path, or install libzmq: ${
+      installHint(Deno.build.os)
+    }`;
+  throw new Error(
+    `Cannot load libzmq; tried:\n${failures.join("\n")}\n${how}`,
+  );
+}
+
+function checkVersion(sym: ZmqSymbols, path: string): void {
+  const [major, minor, patch] = readVersion(sym);
+  if (
+    major < MIN_VERSION[0] ||
+    (major === MIN_VERSION[0] && minor < MIN_VERSION[1])
+  ) {
+    throw new Error(
+      `Cannot use libzmq ${major}.${minor}.${patch} from "${path}": zmqloop needs ${
+        MIN_VERSION.join(".")
+      } or newer`,
+    );
+  }
+}
+
+function readVersion(sym: ZmqSymbols): [number, number, number] {
+  const out = new Int32Array(3);
+  sym.zmq_version(out.subarray(0, 1), out.subarray(1, 2), out.subarray(2, 3));
+  return [out[0]!, out[1]!, out[2]!];
+}
+
+/** The loaded libzmq's version as `[major, minor, patch]`. */
+export function libraryVersion(): [number, number, number] {
+  return readVersion(lib());
+}

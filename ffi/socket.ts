@@ -1,0 +1,908 @@
+/**
+ * `Socket`: a libzmq socket. Synchronous like PyZMQ's `zmq.Socket`: a receive
+ * without `NOBLOCK` blocks the thread (use a `ZMQStream` for async code).
+ *
+ * Hot paths (send, recv, the EVENTS read) reuse module-level buffers and make
+ * no allocation beyond the received message itself.
+ *
+ * @module
+ */
+
+import { lib } from "./library.ts";
+import type { ZmqSymbols } from "./symbols.ts";
+import {
+  checkParts,
+  checkPayload,
+  cString,
+  describe,
+  fromUtf8,
+  jsonBytes,
+  type Payload,
+  readCString,
+} from "./bytes.ts";
+import { errorFor, lastError, ZMQError } from "./errors.ts";
+import { EADDRINUSE, EINTR, EINVAL, ENOTSOCK, ERRNO } from "./errno.ts";
+import { ContextTerminated } from "./errors.ts";
+import {
+  DONTWAIT,
+  EVENT_ALL,
+  PAIR,
+  POLLIN,
+  SNDMORE,
+  SOCKET_TYPE_NAMES,
+} from "./constants.ts";
+import {
+  EVENTS,
+  FD,
+  LAST_ENDPOINT,
+  LINGER,
+  SOCKET_OPTIONS,
+} from "./options.ts";
+import { SUBSCRIBE, UNSUBSCRIBE } from "./options.ts";
+import {
+  FINISHED_TRACKER,
+  Frame,
+  initZeroCopy,
+  MessageTracker,
+  newMsg,
+} from "./frame.ts";
+
+/** Payloads under this size are copied even with `copy: false` (PyZMQ's threshold). */
+export const COPY_THRESHOLD = 65536;
+
+/** Options of a send. */
+export interface SendOptions {
+  /** `false`: hand the buffer to libzmq without copying (64 KiB and up). @default true */
+  copy?: boolean;
+  /** Return a `MessageTracker` that completes when libzmq releases the buffer. @default false */
+  track?: boolean;
+}
+
+/** What a `Socket` needs from its `Context` (kept minimal to avoid a cycle). */
+export interface SocketOwner {
+  /** The native context, or null once terminated. */
+  readonly handle: Deno.PointerValue | null;
+  /** The linger given to new sockets. */
+  readonly defaultLinger: number;
+  /** Registers an open socket. */
+  adopt(socket: Socket): void;
+  /** Forgets a closed socket. */
+  release(socket: Socket): void;
+}
+
+// ---- shared scratch memory (never moves: over 64 bytes) ----
+const RECV_MSG = new Uint8Array(128);
+const SEND_MSG = new Uint8Array(128);
+const OPT_VALUE = new Uint8Array(1024);
+const OPT_VIEW = new DataView(OPT_VALUE.buffer);
+const OPT_LEN = new BigUint64Array(16);
+const STR_SCRATCH = new Uint8Array(64 * 1024);
+const encoder = new TextEncoder();
+let scratchReady = false;
+// Messages above this size are released right after they are copied out.
+const RELEASE_ABOVE = 1024;
+// zmq_msg_more of the last part when RECV_MSG was released after it (-1: ask RECV_MSG).
+let lastMore = -1;
+
+function recvMore(sym: ZmqSymbols): boolean {
+  return lastMore === -1 ? sym.zmq_msg_more(RECV_MSG) === 1 : lastMore === 1;
+}
+
+function initScratch(sym: ZmqSymbols): void {
+  if (scratchReady) return;
+  sym.zmq_msg_init(RECV_MSG);
+  scratchReady = true;
+}
+
+let nextMonitorId = 1;
+
+/** The error for using a closed socket. */
+export function closedSocketError(what: string): ZMQError {
+  return new ZMQError(ENOTSOCK, `Cannot ${what}`, "the socket is closed");
+}
+
+/**
+ * A ZeroMQ socket. Create one with `context.socket(type)`.
+ *
+ * @example Request and reply in one process
+ * ```ts
+ * import { Context, REP, REQ } from "@zmqloop/zmq";
+ * const ctx = new Context();
+ * const rep = ctx.socket(REP);
+ * const port = rep.bindToRandomPort("tcp://127.0.0.1");
+ * const req = ctx.socket(REQ);
+ * req.connect(`tcp://127.0.0.1:${port}`);
+ * req.send("ping");
+ * rep.send(rep.recv()); // echo
+ * console.log(req.recvString()); // "ping"
+ * ctx.destroy();
+ * ```
+ */
+export class Socket implements Disposable {
+  #handle: Deno.PointerValue | null;
+  #sym: ZmqSymbols;
+  #owner: SocketOwner;
+  #fd = -1;
+  #monitor: Socket | null = null;
+  /** The socket type (`REQ`, `PUB`, ...). */
+  readonly type: number;
+
+  /**
+   * Opens a socket in a context; `context.socket(type)` is the usual way.
+   *
+   * @param context the owning context
+   * @param type a socket type constant
+   * @throws {ZMQError} ETERM when the context is terminated, EINVAL for an unknown type
+   */
+  constructor(context: SocketOwner, type: number) {
+    if (!Number.isInteger(type)) {
+      throw new TypeError(
+        `Cannot create a socket: type must be an integer constant, got ${
+          describe(type)
+        }`,
+      );
+    }
+    const sym = lib();
+    initScratch(sym);
+    const ctx = context.handle;
+    if (!ctx) {
+      throw new ContextTerminated(
+        `Cannot create a ${SOCKET_TYPE_NAMES[type] ?? type} socket`,
+      );
+    }
+    const handle = sym.zmq_socket(ctx, type);
+    if (!handle) {
+      throw lastError(
+        `Cannot create a socket of type ${SOCKET_TYPE_NAMES[type] ?? type}`,
+      );
+    }
+    this.#handle = handle;
+    this.#sym = sym;
+    this.#owner = context;
+    this.type = type;
+    context.adopt(this);
+    if (context.defaultLinger !== -1) {
+      this.setsockopt(LINGER, context.defaultLinger);
+    }
+  }
+
+  /** The owning context. */
+  get context(): SocketOwner {
+    return this.#owner;
+  }
+
+  /** Whether `close()` was called. */
+  get closed(): boolean {
+    return this.#handle === null;
+  }
+
+  /** The native handle, or throws ENOTSOCK when closed. */
+  handle(what = "use the socket"): Deno.PointerValue {
+    const h = this.#handle;
+    if (!h) throw closedSocketError(what);
+    return h;
+  }
+
+  // ---- endpoints ----
+
+  /**
+   * Binds to an endpoint (`tcp://127.0.0.1:5555`, `tcp://*:*`, `ipc://x`, `inproc://x`).
+   *
+   * @param addr the endpoint
+   * @throws {ZMQError} EINVAL, EPROTONOSUPPORT, EADDRINUSE, ... naming the endpoint
+   */
+  bind(addr: string): void {
+    this.#endpointCall("bind to", addr, this.#sym.zmq_bind);
+  }
+
+  /**
+   * Connects to an endpoint.
+   *
+   * @param addr the endpoint
+   * @throws {ZMQError} EINVAL, EPROTONOSUPPORT, ... naming the endpoint
+   */
+  connect(addr: string): void {
+    this.#endpointCall("connect to", addr, this.#sym.zmq_connect);
+  }
+
+  /**
+   * Stops listening on an endpoint bound before.
+   *
+   * @param addr the endpoint as bound (or as `LAST_ENDPOINT` reports it)
+   */
+  unbind(addr: string): void {
+    this.#endpointCall("unbind from", addr, this.#sym.zmq_unbind);
+  }
+
+  /**
+   * Disconnects from an endpoint connected before.
+   *
+   * @param addr the endpoint as connected
+   */
+  disconnect(addr: string): void {
+    this.#endpointCall("disconnect from", addr, this.#sym.zmq_disconnect);
+  }
+
+  #endpointCall(
+    verb: string,
+    addr: string,
+    fn: (s: Deno.PointerValue, a: Uint8Array) => number,
+  ): void {
+    if (typeof addr !== "string") {
+      throw new TypeError(
+        `Cannot ${verb} an endpoint: expected a string, got ${describe(addr)}`,
+      );
+    }
+    const h = this.handle(`${verb} "${addr}"`);
+    if (fn(h, cString(addr)) !== 0) {
+      throw lastError(`Cannot ${verb} "${addr}"`);
+    }
+  }
+
+  /**
+   * Binds to a random port of a tcp address, PyZMQ style.
+   *
+   * With no port range, the OS picks a free port (`addr:*`). With a range,
+   * random ports in `[minPort, maxPort)` are tried up to `maxTries` times.
+   *
+   * @param addr a tcp address without port, e.g. `tcp://127.0.0.1`
+   * @param minPort lowest port to try @default 49152
+   * @param maxPort one past the highest port to try @default 65536
+   * @param maxTries attempts before giving up @default 100
+   * @returns the port bound
+   * @throws {ZMQError} EADDRINUSE when no port in the range could be bound
+   */
+  bindToRandomPort(
+    addr: string,
+    minPort?: number,
+    maxPort?: number,
+    maxTries = 100,
+  ): number {
+    if (typeof addr !== "string") {
+      throw new TypeError(
+        `Cannot bind to a random port: expected a string address, got ${
+          describe(addr)
+        }`,
+      );
+    }
+    if (minPort === undefined && maxPort === undefined) {
+      this.bind(`${addr}:*`);
+      const endpoint = this.getsockopt(LAST_ENDPOINT) as string;
+      return Number(endpoint.slice(endpoint.lastIndexOf(":") + 1));
+    }
+    const lo = minPort ?? 49152, hi = maxPort ?? 65536;
+    if (!(Number.isInteger(lo) && Number.isInteger(hi) && lo < hi)) {
+      throw new RangeError(
+        `Cannot bind to a random port: invalid range [${lo}, ${hi})`,
+      );
+    }
+    for (let i = 0; i < maxTries; i++) {
+      const port = lo + Math.floor(Math.random() * (hi - lo));
+      try {
+        this.bind(`${addr}:${port}`);
+        return port;
+      } catch (error) {
+        const errno = (error as ZMQError).errno;
+        if (errno !== EADDRINUSE && errno !== ERRNO.EACCES) throw error;
+      }
+    }
+    throw new ZMQError(
+      EADDRINUSE,
+      `Cannot bind ${addr} to a random port in [${lo}, ${hi}) after ${maxTries} tries`,
+    );
+  }
+
+  // ---- options ----
+
+  /**
+   * Sets a socket option; the value's type is checked against the option table.
+   *
+   * @param option an option constant (`LINGER`, `SUBSCRIBE`, ...)
+   * @param value a number (int options; `bigint` too for int64), a string or bytes
+   * @throws {TypeError} when the value's type does not fit the option
+   * @throws {ZMQError} EINVAL for an unknown or read-only option, or a value libzmq refuses
+   */
+  setsockopt(
+    option: number,
+    value: number | bigint | string | Uint8Array | boolean,
+  ): void {
+    const spec = SOCKET_OPTIONS.get(option);
+    if (!spec) {
+      throw new ZMQError(
+        EINVAL,
+        `Cannot set socket option ${option}`,
+        "unknown option",
+      );
+    }
+    const what = `Cannot set socket option ${spec.name} to ${
+      typeof value === "string" ? JSON.stringify(value) : describeValue(value)
+    }`;
+    if (!spec.write) {
+      throw new ZMQError(EINVAL, what, "the option is read-only");
+    }
+    const h = this.handle(`set socket option ${spec.name}`);
+    let buf: Uint8Array, len: number;
+    switch (spec.type) {
+      case "int":
+      case "fd": {
+        const n = typeof value === "boolean" ? Number(value) : value;
+        if (typeof n !== "number" || !Number.isInteger(n)) {
+          throw new TypeError(`${what}: expected an integer`);
+        }
+        if (n < -2147483648 || n > 2147483647) {
+          throw new RangeError(`${what}: out of the 32-bit range`);
+        }
+        OPT_VIEW.setInt32(0, n, true);
+        buf = OPT_VALUE;
+        len = 4;
+        break;
+      }
+      case "int64": {
+        if (typeof value === "number" && Number.isInteger(value)) {
+          OPT_VIEW.setBigInt64(0, BigInt(value), true);
+        } else if (typeof value === "bigint") {
+          OPT_VIEW.setBigInt64(0, value, true);
+        } else throw new TypeError(`${what}: expected an integer or a bigint`);
+        buf = OPT_VALUE;
+        len = 8;
+        break;
+      }
+      case "key": {
+        if (typeof value === "string") {
+          if (value.length !== 40) {
+            throw new ZMQError(
+              EINVAL,
+              what,
+              `a Z85 key has 40 characters, got ${value.length}`,
+            );
+          }
+          buf = cString(value);
+          len = 41;
+        } else if (value instanceof Uint8Array) {
+          if (value.length !== 32) {
+            throw new ZMQError(
+              EINVAL,
+              what,
+              `a binary key has 32 bytes, got ${value.length}`,
+            );
+          }
+          buf = value;
+          len = 32;
+        } else {
+          throw new TypeError(`${what}: expected a Z85 string or 32 bytes`);
+        }
+        break;
+      }
+      default: {
+        if (typeof value === "string") buf = encoder.encode(value);
+        else if (value instanceof Uint8Array) buf = value;
+        else throw new TypeError(`${what}: expected a string or a Uint8Array`);
+        len = buf.length;
+      }
+    }
+    if (this.#sym.zmq_setsockopt(h, option, buf, BigInt(len)) !== 0) {
+      throw lastError(what);
+    }
+  }
+
+  /**
+   * Reads a socket option, typed by the option table: `number` for int
+   * options (int64 too, `bigint` beyond 2^53), `string` for text options and
+   * CURVE keys (Z85), `Uint8Array` for byte options.
+   *
+   * @param option an option constant
+   * @returns the value
+   * @throws {ZMQError} EINVAL for an unknown or write-only option
+   */
+  getsockopt(option: number): number | bigint | string | Uint8Array {
+    const spec = SOCKET_OPTIONS.get(option);
+    if (!spec) {
+      throw new ZMQError(
+        EINVAL,
+        `Cannot get socket option ${option}`,
+        "unknown option",
+      );
+    }
+    const what = `Cannot get socket option ${spec.name}`;
+    if (!spec.read) {
+      throw new ZMQError(EINVAL, what, "the option is write-only");
+    }
+    const h = this.handle(`get socket option ${spec.name}`);
+    if (spec.type === "int") return this.#getInt(h, option, what);
+    if (spec.type === "fd" && option === FD) return this.fd;
+    const size = spec.type === "int64" || spec.type === "fd"
+      ? 8
+      : spec.type === "key"
+      ? 41
+      : spec.type === "bytes"
+      ? 255
+      : OPT_VALUE.length;
+    OPT_LEN[0] = BigInt(size);
+    if (this.#sym.zmq_getsockopt(h, option, OPT_VALUE, OPT_LEN) !== 0) {
+      throw lastError(what);
+    }
+    const len = Number(OPT_LEN[0]);
+    switch (spec.type) {
+      case "int64":
+      case "fd": {
+        const v = OPT_VIEW.getBigInt64(0, true);
+        return v >= -9007199254740991n && v <= 9007199254740991n
+          ? Number(v)
+          : v;
+      }
+      case "bytes":
+        return OPT_VALUE.slice(0, len);
+      default:
+        return readCString(OPT_VALUE, len);
+    }
+  }
+
+  #getInt(h: Deno.PointerValue, option: number, what: string): number {
+    OPT_LEN[0] = 4n;
+    if (this.#sym.zmq_getsockopt(h, option, OPT_VALUE, OPT_LEN) !== 0) {
+      throw lastError(what);
+    }
+    return OPT_VIEW.getInt32(0, true);
+  }
+
+  /**
+   * The events ready now (`POLLIN`/`POLLOUT`), read from `ZMQ_EVENTS`. The hot
+   * path of event loops: no allocation.
+   */
+  get events(): number {
+    const h = this.#handle;
+    if (!h) throw closedSocketError("read socket events");
+    OPT_LEN[0] = 4n;
+    if (this.#sym.zmq_getsockopt(h, EVENTS, OPT_VALUE, OPT_LEN) !== 0) {
+      throw lastError("Cannot get socket option EVENTS");
+    }
+    return OPT_VALUE[0]!;
+  }
+
+  /** The file descriptor (`ZMQ_FD`) that signals state changes; cached. */
+  get fd(): number {
+    if (this.#fd >= 0) return this.#fd;
+    const h = this.handle("get socket option FD");
+    OPT_LEN[0] = 8n;
+    OPT_VIEW.setBigInt64(0, 0n, true);
+    if (this.#sym.zmq_getsockopt(h, FD, OPT_VALUE, OPT_LEN) !== 0) {
+      throw lastError("Cannot get socket option FD");
+    }
+    this.#fd = Number(OPT_LEN[0]) === 4
+      ? OPT_VIEW.getInt32(0, true)
+      : Number(OPT_VIEW.getBigInt64(0, true));
+    return this.#fd;
+  }
+
+  /**
+   * Subscribes a SUB socket to a topic prefix (`""` for everything).
+   *
+   * @param topic the prefix
+   */
+  subscribe(topic: string | Uint8Array): void {
+    this.setsockopt(SUBSCRIBE, topic);
+  }
+
+  /**
+   * Removes a subscription made with `subscribe`.
+   *
+   * @param topic the prefix
+   */
+  unsubscribe(topic: string | Uint8Array): void {
+    this.setsockopt(UNSUBSCRIBE, topic);
+  }
+
+  // ---- sending ----
+
+  /**
+   * Sends one message part. Without `NOBLOCK` this may block at the HWM.
+   *
+   * @param data bytes, or a string sent as UTF-8
+   * @param flags `NOBLOCK`, `SNDMORE`
+   * @param options `copy: false` hands 64 KiB+ buffers to libzmq without a copy; `track: true` returns a `MessageTracker`
+   * @returns a `MessageTracker` when `track` is true
+   * @throws {TypeError} when data is not bytes or text
+   * @throws {Again} with NOBLOCK when the message cannot be queued now
+   */
+  send(
+    data: Payload,
+    flags = 0,
+    options?: SendOptions,
+  ): MessageTracker | undefined {
+    const h = this.#handle;
+    if (!h) throw closedSocketError("send");
+    if (options && (options.copy === false || options.track)) {
+      checkPayload(data, "send");
+      return this.#sendTracked([data], flags, options);
+    }
+    this.#sendPart(h, data, flags);
+    return undefined;
+  }
+
+  /**
+   * Sends a multipart message; every part is checked before anything is sent.
+   *
+   * @param parts the parts, bytes or strings
+   * @param flags `NOBLOCK` (and `SNDMORE` to continue the message afterwards)
+   * @param options as for `send`
+   * @returns a `MessageTracker` when `track` is true
+   * @throws {TypeError} when a part is not bytes or text
+   * @throws {Again} with NOBLOCK when the message cannot be queued now
+   */
+  sendMultipart(
+    parts: Payload[],
+    flags = 0,
+    options?: SendOptions,
+  ): MessageTracker | undefined {
+    const h = this.#handle;
+    if (!h) throw closedSocketError("send a multipart message");
+    checkParts(parts, "send a multipart message");
+    if (options && (options.copy === false || options.track)) {
+      return this.#sendTracked(parts, flags, options);
+    }
+    const last = parts.length - 1;
+    // Only the first part can fail with EAGAIN: libzmq queues a message whole.
+    for (let i = 0; i < last; i++) {
+      this.#sendPart(h, parts[i]!, flags | SNDMORE);
+    }
+    this.#sendPart(h, parts[last]!, flags);
+    return undefined;
+  }
+
+  /**
+   * Sends a string as UTF-8.
+   *
+   * @param text the text
+   * @param flags `NOBLOCK`, `SNDMORE`
+   */
+  sendString(text: string, flags = 0): void {
+    if (typeof text !== "string") {
+      throw new TypeError(
+        `Cannot send a string: got ${describe(text)}`,
+      );
+    }
+    this.send(text, flags);
+  }
+
+  /**
+   * Sends a value as JSON text.
+   *
+   * @param value anything `JSON.stringify` accepts
+   * @param flags `NOBLOCK`, `SNDMORE`
+   * @throws {TypeError} when the value cannot be encoded (cycles, BigInt)
+   */
+  sendJson(value: unknown, flags = 0): void {
+    this.send(jsonBytes(value, "send JSON"), flags);
+  }
+
+  #sendPart(h: Deno.PointerValue, data: Payload, flags: number): void {
+    let buf: Uint8Array, len: number;
+    if (typeof data === "string") {
+      const r = encoder.encodeInto(data, STR_SCRATCH);
+      if (r.read === data.length) {
+        buf = STR_SCRATCH;
+        len = r.written;
+      } else {
+        buf = encoder.encode(data);
+        len = buf.length;
+      }
+    } else if (data instanceof Uint8Array) {
+      buf = data;
+      len = data.length;
+    } else {
+      checkPayload(data, "send");
+      buf = new Uint8Array(
+        ArrayBuffer.isView(data)
+          ? (data as ArrayBufferView).buffer
+          : data as ArrayBuffer,
+      );
+      len = buf.length;
+    }
+    const sym = this.#sym;
+    let rc = sym.zmq_send(h, buf, BigInt(len), flags);
+    if (rc >= 0) return;
+    rc = this.#sendRetry(h, buf, len, flags);
+    if (rc < 0) throw lastError("Cannot send");
+  }
+
+  #sendRetry(
+    h: Deno.PointerValue,
+    buf: Uint8Array,
+    len: number,
+    flags: number,
+  ): number {
+    const sym = this.#sym;
+    let rc = -1;
+    for (;;) {
+      const errno = sym.zmq_errno();
+      if (errno !== EINTR) return rc;
+      rc = sym.zmq_send(h, buf, BigInt(len), flags);
+      if (rc >= 0) return rc;
+    }
+  }
+
+  #sendTracked(
+    parts: Payload[],
+    flags: number,
+    options: SendOptions,
+  ): MessageTracker | undefined {
+    const h = this.handle("send");
+    const sym = this.#sym;
+    const zeroCopy = options.copy === false;
+    const big = zeroCopy
+      ? parts.filter((p) => typeof p !== "string" && p.length >= COPY_THRESHOLD)
+        .length
+      : 0;
+    const tracker = options.track
+      ? (big > 0 ? new MessageTracker(big) : FINISHED_TRACKER)
+      : undefined;
+    const last = parts.length - 1;
+    for (let i = 0; i <= last; i++) {
+      const part = parts[i]!;
+      const f = i < last ? flags | SNDMORE : flags;
+      if (
+        zeroCopy && typeof part !== "string" && part.length >= COPY_THRESHOLD
+      ) {
+        if (initZeroCopy(SEND_MSG, part, tracker)) {
+          if (sym.zmq_msg_send(SEND_MSG, h, f) < 0) {
+            const error = lastError("Cannot send");
+            sym.zmq_msg_close(SEND_MSG); // drops libzmq's reference
+            throw error;
+          }
+          continue;
+        }
+        tracker?._release(); // layout unknown: copied instead
+      }
+      this.#sendPart(h, part, f);
+    }
+    return tracker;
+  }
+
+  // ---- receiving ----
+
+  /**
+   * Receives one message part as a fresh `Uint8Array`. Without `NOBLOCK`
+   * this blocks the thread until a message arrives (or `RCVTIMEO` passes).
+   *
+   * @param flags `NOBLOCK`
+   * @returns the payload
+   * @throws {Again} with NOBLOCK when nothing is waiting
+   */
+  recv(flags = 0): Uint8Array {
+    const h = this.#handle;
+    if (!h) throw closedSocketError("receive");
+    const size = this.#recvMsg(h, RECV_MSG, flags);
+    const out = new Uint8Array(size);
+    if (size > 0) {
+      const sym = this.#sym;
+      Deno.UnsafePointerView.copyInto(sym.zmq_msg_data(RECV_MSG)!, out);
+      // Do not keep a large message (maybe a peer's zero-copy buffer) alive
+      // until the next receive; small ones live inside the zmq_msg_t itself.
+      if (size > RELEASE_ABOVE) {
+        const more = sym.zmq_msg_more(RECV_MSG);
+        sym.zmq_msg_close(RECV_MSG);
+        sym.zmq_msg_init(RECV_MSG);
+        lastMore = more;
+        return out;
+      }
+    }
+    lastMore = -1;
+    return out;
+  }
+
+  /** Receives into `msg`, returning the size; handles EINTR and the zero-copy guard. */
+  #recvMsg(h: Deno.PointerValue, msg: Uint8Array, flags: number): number {
+    const sym = this.#sym;
+    let size = sym.zmq_msg_recv(msg, h, flags);
+    if (size >= 0) return size;
+    for (;;) {
+      const errno = sym.zmq_errno();
+      if (errno !== EINTR) throw errorFor(errno, "Cannot receive");
+      size = sym.zmq_msg_recv(msg, h, flags);
+      if (size >= 0) return size;
+    }
+  }
+
+  /**
+   * Receives one part as a `Frame` (zero copy).
+   *
+   * @param flags `NOBLOCK`
+   * @returns a Frame owning libzmq's message
+   */
+  recvFrame(flags = 0): Frame {
+    const h = this.handle("receive");
+    const msg = newMsg();
+    let size: number;
+    try {
+      size = this.#recvMsg(h, msg, flags);
+    } catch (error) {
+      this.#sym.zmq_msg_close(msg);
+      throw error;
+    }
+    return new Frame(msg, size);
+  }
+
+  /** Whether the last part received had more parts after it. */
+  get rcvmore(): boolean {
+    return recvMore(this.#sym);
+  }
+
+  /**
+   * Receives every part of the next message, copied.
+   *
+   * @param flags `NOBLOCK`
+   * @returns the parts
+   */
+  recvMultipart(flags?: number): Uint8Array[];
+  /**
+   * Receives every part of the next message as zero-copy `Frame`s.
+   *
+   * @param flags `NOBLOCK`
+   * @param options `{ copy: false }`
+   * @returns the frames
+   */
+  recvMultipart(flags: number, options: { copy: false }): Frame[];
+  /**
+   * Receives every part of the next message.
+   *
+   * @param flags `NOBLOCK`
+   * @param options `copy: false` returns `Frame`s
+   * @returns the parts
+   */
+  recvMultipart(
+    flags: number,
+    options?: { copy?: boolean },
+  ): Uint8Array[] | Frame[];
+  recvMultipart(
+    flags = 0,
+    options?: { copy?: boolean },
+  ): Uint8Array[] | Frame[] {
+    if (options?.copy === false) {
+      const frames = [this.recvFrame(flags)];
+      while (frames[frames.length - 1]!.more) {
+        frames.push(this.recvFrame(flags & ~DONTWAIT));
+      }
+      return frames;
+    }
+    const parts = [this.recv(flags)];
+    // Later parts are already here: libzmq delivers messages whole.
+    while (recvMore(this.#sym)) parts.push(this.recv(0));
+    return parts;
+  }
+
+  /**
+   * Receives one part decoded as UTF-8.
+   *
+   * @param flags `NOBLOCK`
+   * @returns the text
+   */
+  recvString(flags = 0): string {
+    return fromUtf8(this.recv(flags));
+  }
+
+  /**
+   * Receives one part and parses it as JSON.
+   *
+   * @param flags `NOBLOCK`
+   * @returns the parsed value
+   */
+  recvJson(flags = 0): unknown {
+    return JSON.parse(this.recvString(flags));
+  }
+
+  /**
+   * Waits until the socket is ready (blocking, like PyZMQ's `Socket.poll`).
+   *
+   * @param timeout milliseconds; negative or omitted waits forever
+   * @param flags the events of interest @default POLLIN
+   * @returns the ready events, 0 on timeout
+   */
+  poll(timeout = -1, flags = POLLIN): number {
+    const h = this.handle("poll");
+    const item = new Uint8Array(32);
+    const view = new DataView(item.buffer);
+    view.setBigUint64(0, Deno.UnsafePointer.value(h) as bigint, true);
+    view.setInt16(POLLITEM_EVENTS, flags, true);
+    const rc = pollItems(this.#sym, item, 1, timeout, "poll a socket");
+    return rc > 0 ? view.getInt16(POLLITEM_EVENTS + 2, true) : 0;
+  }
+
+  // ---- monitor ----
+
+  /**
+   * Starts a monitor and returns a connected PAIR socket that receives its
+   * events (two-part messages; decode them with `parseMonitorMessage`).
+   *
+   * @param events the events to report @default EVENT_ALL
+   * @param addr the inproc endpoint to use (a unique one by default)
+   * @returns the PAIR socket (close it when done)
+   */
+  getMonitorSocket(events = EVENT_ALL, addr?: string): Socket {
+    const h = this.handle("start a monitor");
+    if (this.#monitor && !this.#monitor.closed) return this.#monitor;
+    const endpoint = addr ?? `inproc://zmqloop.monitor.${nextMonitorId++}`;
+    if (this.#sym.zmq_socket_monitor(h, cString(endpoint), events) !== 0) {
+      throw lastError(`Cannot start a monitor on "${endpoint}"`);
+    }
+    const pair = new Socket(this.#owner, PAIR);
+    pair.connect(endpoint);
+    this.#monitor = pair;
+    return pair;
+  }
+
+  /** Stops the monitor started by `getMonitorSocket` (its PAIR socket stays open). */
+  disableMonitor(): void {
+    const h = this.handle("stop the monitor");
+    this.#sym.zmq_socket_monitor(h, null, 0);
+    this.#monitor = null;
+  }
+
+  // ---- lifecycle ----
+
+  /**
+   * Closes the socket. Idempotent.
+   *
+   * @param linger milliseconds to keep undelivered messages (sets `LINGER` first)
+   */
+  close(linger?: number): void {
+    const h = this.#handle;
+    if (!h) return;
+    if (linger !== undefined) this.setsockopt(LINGER, linger);
+    this.#handle = null;
+    this.#sym.zmq_close(h);
+    this.#owner.release(this);
+  }
+
+  /** Same as `close()`. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  /** Readable form for `console.log`. */
+  [Symbol.for("Deno.customInspect")](): string {
+    return `Socket(${SOCKET_TYPE_NAMES[this.type] ?? this.type}${
+      this.closed ? ", closed" : ""
+    })`;
+  }
+}
+
+function describeValue(value: unknown): string {
+  return typeof value === "number" || typeof value === "bigint" ||
+      typeof value === "boolean"
+    ? String(value)
+    : describe(value);
+}
+
+// zmq_pollitem_t: { void *socket; int fd (SOCKET on Windows); short events; short revents; }
+const WIN = Deno.build.os === "windows";
+/** Byte size of one `zmq_pollitem_t`. */
+export const POLLITEM_SIZE = WIN ? 24 : 16;
+/** Offset of `fd` in a `zmq_pollitem_t`. */
+export const POLLITEM_FD = 8;
+/** Offset of `events` in a `zmq_pollitem_t` (`revents` follows). */
+export const POLLITEM_EVENTS = WIN ? 16 : 12;
+
+/** Runs `zmq_poll`, retrying on EINTR. */
+export function pollItems(
+  sym: ZmqSymbols,
+  items: Uint8Array,
+  count: number,
+  timeout: number,
+  what: string,
+): number {
+  if (typeof timeout !== "number" || Number.isNaN(timeout)) {
+    throw new TypeError(
+      `Cannot ${what}: timeout must be a number of ms, got ${
+        describe(timeout)
+      }`,
+    );
+  }
+  const ms = timeout < 0 ? -1 : Math.ceil(timeout);
+  let rc = sym.zmq_poll(items, count, BigInt(ms));
+  while (rc < 0) {
+    const errno = sym.zmq_errno();
+    if (errno !== EINTR) throw errorFor(errno, `Cannot ${what}`);
+    rc = sym.zmq_poll(items, count, BigInt(ms));
+  }
+  return rc;
+}

@@ -1,0 +1,108 @@
+/**
+ * Makes sure libzmq can be loaded: run by `deno task setup` (and so by the
+ * `demo`, `test` and `bench` tasks). Installs Debian's libzmq5 with apt-get
+ * when it is missing and we are root on Debian/Ubuntu; otherwise prints the
+ * command to run and fails.
+ *
+ * Usage: deno run --allow-run --allow-read --allow-env scripts/setup.ts [--python]
+ *   --python  also install python3-zmq and python3-tornado (interop peers, benchmarks)
+ */
+
+import { installHint, LIBZMQ_PATH_ENV } from "../ffi/library.ts";
+
+const wantPython = Deno.args.includes("--python");
+
+async function run(
+  cmd: string,
+  args: string[],
+  quiet = true,
+): Promise<boolean> {
+  try {
+    const out = await new Deno.Command(cmd, {
+      args,
+      stdout: quiet ? "null" : "inherit",
+      stderr: quiet ? "null" : "inherit",
+      stdin: "null",
+      env: { DEBIAN_FRONTEND: "noninteractive" },
+    }).output();
+    return out.success;
+  } catch {
+    return false;
+  }
+}
+
+async function hasLibzmq(): Promise<boolean> {
+  const override = Deno.env.get(LIBZMQ_PATH_ENV);
+  if (override) return true; // the loader reports a bad override itself
+  if (Deno.build.os !== "linux") return true; // discovery explains what is missing
+  const out = await new Deno.Command("sh", {
+    args: ["-c", "ldconfig -p 2>/dev/null | grep -q 'libzmq\\.so\\.5 '"],
+    stdout: "null",
+    stderr: "null",
+  }).output().catch(() => null);
+  if (out?.success) return true;
+  for (
+    const dir of [
+      "/usr/lib/x86_64-linux-gnu",
+      "/usr/lib/aarch64-linux-gnu",
+      "/usr/local/lib",
+      "/usr/lib64",
+      "/usr/lib",
+    ]
+  ) {
+    try {
+      await Deno.stat(`${dir}/libzmq.so.5`);
+      return true;
+    } catch {
+      // not there
+    }
+  }
+  return false;
+}
+
+async function hasPythonZmq(): Promise<boolean> {
+  return await run("/usr/bin/python3", ["-c", "import zmq, tornado"]);
+}
+
+function isRoot(): boolean {
+  try {
+    return Deno.uid() === 0;
+  } catch {
+    return false;
+  }
+}
+
+async function aptInstall(packages: string[]): Promise<boolean> {
+  if (!isRoot() || !(await run("sh", ["-c", "command -v apt-get"]))) {
+    return false;
+  }
+  console.error(`setup: installing ${packages.join(" ")} with apt-get`);
+  await run("apt-get", ["update", "-q"]);
+  return await run("apt-get", ["install", "-y", "-q", ...packages]);
+}
+
+const missing: string[] = [];
+if (!(await hasLibzmq())) {
+  if (!(await aptInstall(["libzmq5"])) || !(await hasLibzmq())) {
+    missing.push(
+      `libzmq is not installed. Install it with: ${
+        installHint(Deno.build.os)
+      }` +
+        ` (or set ${LIBZMQ_PATH_ENV} to the library file)`,
+    );
+  }
+}
+if (wantPython && !(await hasPythonZmq())) {
+  if (
+    !(await aptInstall(["python3-zmq", "python3-tornado"])) ||
+    !(await hasPythonZmq())
+  ) {
+    missing.push(
+      "pyzmq and tornado for /usr/bin/python3 are missing. Install them with: apt-get install python3-zmq python3-tornado",
+    );
+  }
+}
+if (missing.length) {
+  for (const line of missing) console.error(`setup: ${line}`);
+  Deno.exit(1);
+}

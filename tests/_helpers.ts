@@ -1,0 +1,49 @@
+/** Shared test helpers: subprocess runs with bounded time. */
+
+/** Result of a subprocess. */
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `deno` with arguments, killing it after `timeoutMs`. */
+export async function runDeno(
+  args: string[],
+  options: { env?: Record<string, string>; timeoutMs?: number; cwd?: string } =
+    {},
+): Promise<RunResult> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args,
+    env: { NO_COLOR: "1", ...options.env },
+    cwd: options.cwd,
+    stdout: "piped",
+    stderr: "piped",
+    stdin: "null",
+  }).spawn();
+  const timer = setTimeout(() => {
+    try {
+      child.kill("SIGKILL");
+    } catch {
+      // already gone
+    }
+  }, options.timeoutMs ?? 20_000);
+  const out = await child.output();
+  clearTimeout(timer);
+  const dec = new TextDecoder();
+  return {
+    code: out.code,
+    stdout: dec.decode(out.stdout),
+    stderr: dec.decode(out.stderr),
+  };
+}
+
+/** Writes a temporary script and returns its path. */
+export async function tempScript(source: string): Promise<string> {
+  const path = await Deno.makeTempFile({ suffix: ".ts" });
+  await Deno.writeTextFile(path, source);
+  return path;
+}
+
+/** The repository's mod.ts as a file URL. */
+export const MOD_URL: string = new URL("../mod.ts", import.meta.url).href;
