@@ -76,3 +76,15 @@ export {
 } from "./ffi/monitor.ts";
 export type { Payload } from "./ffi/bytes.ts";
 export { LIBZMQ_PATH_ENV } from "./ffi/library.ts";
+export {
+  type Handler,
+  IOLoop,
+  type IOLoopOptions,
+  LoopClosedError,
+  type Target,
+} from "./loop/ioloop.ts";
+export {
+  PeriodicCallback,
+  type PeriodicCallbackOptions,
+} from "./loop/periodic.ts";
+export { Timeout } from "./loop/timeouts.ts";

@@ -1,0 +1,751 @@
+/**
+ * `IOLoop`: a tornado-style event loop for ZeroMQ sockets and raw file
+ * descriptors, driven by Deno's own event loop.
+ *
+ * One turn: run the ready callbacks (the queue is swapped, so callbacks added
+ * now run in the next pass), then the due timeouts, then every handler whose
+ * socket is ready (read from `ZMQ_EVENTS`, so handlers see level-triggered
+ * readiness although `ZMQ_FD` is edge-triggered). While passes find work,
+ * repeat, up to a time budget, then yield with `setImmediate` so Deno's other
+ * I/O is served. With nothing ready: spin briefly with `setImmediate` hops if
+ * there was recent activity, then park in one native `poll()` on every
+ * socket's `ZMQ_FD`, every raw fd and a wake fd, bounded by the next
+ * deadline.
+ *
+ * @module
+ */
+
+import { setImmediate } from "node:timers";
+import { Socket } from "../ffi/socket.ts";
+import { POLLERR, POLLIN, POLLOUT } from "../ffi/constants.ts";
+import { describe } from "../ffi/bytes.ts";
+import {
+  native,
+  POLLFD_SIZE,
+  SYS_POLLERR,
+  SYS_POLLHUP,
+  SYS_POLLIN,
+  SYS_POLLNVAL,
+  SYS_POLLOUT,
+  Waker,
+} from "./native.ts";
+import { Timeout, TimeoutHeap } from "./timeouts.ts";
+
+/** What a handler is registered on: a zmq `Socket` or a raw file descriptor. */
+export type Target = Socket | number;
+
+/** A handler: called with its target and the ready events. */
+// deno-lint-ignore no-explicit-any
+export type Handler = (target: any, events: number) => void;
+
+/** Options of a new `IOLoop`. */
+export interface IOLoopOptions {
+  /**
+   * After activity, keep checking for this many ms with cheap `setImmediate`
+   * hops before parking in a native wait (a park costs about 70 µs of
+   * latency). 0 parks at once.
+   * @default 0.3
+   */
+  spinWindow?: number;
+  /**
+   * Longest run of passes in one turn before yielding to Deno's other I/O (ms).
+   * @default 4
+   */
+  turnBudget?: number;
+}
+
+/** An error raised when a closed `IOLoop` is used. */
+export class LoopClosedError extends Error {
+  /**
+   * Creates the error.
+   *
+   * @param what what was being attempted
+   */
+  constructor(what: string) {
+    super(`Cannot ${what}: the IOLoop is closed`);
+    this.name = "LoopClosedError";
+  }
+}
+
+interface Registration {
+  target: Target;
+  socket: Socket | null;
+  fd: number;
+  events: number;
+  handler: Handler;
+  /** Raw fds: readiness from the last zero-timeout poll. */
+  ready: number;
+}
+
+type State = "idle" | "scheduled" | "parked";
+
+let defaultLoop: IOLoop | undefined;
+
+function checkFunction(fn: unknown, what: string): void {
+  if (typeof fn !== "function") {
+    throw new TypeError(
+      `Cannot ${what}: expected a function, got ${describe(fn)}`,
+    );
+  }
+}
+
+function checkTime(value: unknown, what: string): number {
+  if (typeof value !== "number" || Number.isNaN(value)) {
+    throw new RangeError(
+      `Cannot ${what}: expected a number of milliseconds, got ${
+        typeof value === "number" ? value : describe(value)
+      }`,
+    );
+  }
+  return value;
+}
+
+/**
+ * A tornado-style event loop. Handlers, callbacks and timeouts run as soon as
+ * they are registered; `start()` only keeps the process alive until `stop()`.
+ *
+ * @example A REP echo driven by a handler
+ * ```ts
+ * import { Context, IOLoop, REP, REQ } from "@zmqloop/zmq";
+ * const ctx = new Context();
+ * const rep = ctx.socket(REP), req = ctx.socket(REQ);
+ * const port = rep.bindToRandomPort("tcp://127.0.0.1");
+ * req.connect(`tcp://127.0.0.1:${port}`);
+ * const loop = new IOLoop();
+ * loop.addHandler(rep, (sock: typeof rep) => {
+ *   sock.sendMultipart(sock.recvMultipart()); // echo
+ * }, IOLoop.READ);
+ * req.send("hi");
+ * await loop.runSync(async () => {
+ *   while (!(req.events & IOLoop.READ)) await new Promise((r) => setTimeout(r, 1));
+ * }, { timeout: 5000 });
+ * console.log(req.recvString()); // "hi"
+ * loop.close();
+ * ctx.destroy();
+ * ```
+ */
+export class IOLoop {
+  /** Readable (`POLLIN`). */
+  static readonly READ: number = POLLIN;
+  /** Writable (`POLLOUT`). */
+  static readonly WRITE: number = POLLOUT;
+  /** Error (`POLLERR`). */
+  static readonly ERROR: number = POLLERR;
+
+  #handlers = new Map<Target, Registration>();
+  #list: Registration[] = [];
+  #hasRawFds = false;
+  #callbacks: [(...args: unknown[]) => unknown, unknown[]][] = [];
+  #timeouts = new TimeoutHeap();
+  #seq = 0;
+  #state: State = "idle";
+  #closed = false;
+  #waker: Waker | null = null;
+  #park: Promise<unknown> | null = null;
+  #lastActivity = -Infinity;
+  #spinWindow: number;
+  #turnBudget: number;
+  #stopRequested = false;
+  #startResolve: (() => void) | null = null;
+  #keepAlive: ReturnType<typeof setInterval> | undefined;
+  #rawPoll: Uint8Array = new Uint8Array(72);
+  #run = () => this.#turn();
+
+  /**
+   * Called with every error thrown by a handler, callback or timeout. The
+   * default reports it with `console.error` (stack included); the loop keeps
+   * running either way.
+   */
+  errorHandler: (error: unknown) => void = (error) => {
+    console.error("IOLoop: uncaught error in a callback:", error);
+  };
+
+  /**
+   * Creates a separate loop; most programs use `IOLoop.instance()`.
+   *
+   * @param options spin window and turn budget
+   */
+  constructor(options: IOLoopOptions = {}) {
+    this.#spinWindow = options.spinWindow ?? 0.3;
+    this.#turnBudget = options.turnBudget ?? 4;
+    if (!(this.#spinWindow >= 0) || !(this.#turnBudget > 0)) {
+      throw new RangeError(
+        `Cannot create an IOLoop: spinWindow must be >= 0 and turnBudget > 0, got ${this.#spinWindow} and ${this.#turnBudget}`,
+      );
+    }
+  }
+
+  /** The process-wide default loop (a new one once the last was closed). */
+  static instance(): IOLoop {
+    if (!defaultLoop || defaultLoop.closed) defaultLoop = new IOLoop();
+    return defaultLoop;
+  }
+
+  /** Same as `instance()` (there is one thread). */
+  static current(): IOLoop {
+    return IOLoop.instance();
+  }
+
+  /** Whether `close()` was called. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  #live(what: string): void {
+    if (this.#closed) throw new LoopClosedError(what);
+  }
+
+  // ---- handlers ----
+
+  /**
+   * Calls `handler(target, events)` while `target` is ready for any of
+   * `events` (`IOLoop.READ`, `IOLoop.WRITE`; errors are always reported).
+   *
+   * @param target a zmq Socket or a raw file descriptor
+   * @param handler the function to call
+   * @param events the events of interest
+   * @throws {Error} when the target already has a handler
+   * @throws {ZMQError} ENOTSOCK for a closed socket
+   */
+  addHandler(target: Target, handler: Handler, events: number): void {
+    this.#live("add a handler");
+    checkFunction(handler, "add a handler");
+    checkEvents(events, "add a handler");
+    let socket: Socket | null = null, fd: number;
+    if (target instanceof Socket) {
+      socket = target;
+      fd = target.fd; // throws ENOTSOCK when closed
+    } else if (
+      typeof target === "number" && Number.isInteger(target) && target >= 0
+    ) {
+      fd = target;
+    } else {
+      throw new TypeError(
+        `Cannot add a handler: expected a Socket or a file descriptor >= 0, got ${
+          typeof target === "number" ? target : describe(target)
+        }`,
+      );
+    }
+    if (this.#handlers.has(target)) {
+      throw new Error(
+        `Cannot add a handler: ${
+          socket ? "this socket" : `fd ${fd}`
+        } already has one (use updateHandler)`,
+      );
+    }
+    const reg: Registration = {
+      target,
+      socket,
+      fd,
+      events,
+      handler,
+      ready: 0,
+    };
+    this.#handlers.set(target, reg);
+    this.#list = [...this.#handlers.values()];
+    this.#hasRawFds ||= socket === null;
+    this.#wake();
+  }
+
+  /**
+   * Changes the events a handler waits for.
+   *
+   * @param target a target with a handler
+   * @param events the new events of interest
+   */
+  updateHandler(target: Target, events: number): void {
+    this.#live("update a handler");
+    checkEvents(events, "update a handler");
+    const reg = this.#handlers.get(target);
+    if (!reg) {
+      throw new Error("Cannot update a handler: the target has none");
+    }
+    reg.events = events;
+    this.#wake();
+  }
+
+  /**
+   * Removes a target's handler; a target without one is ignored.
+   *
+   * @param target the target
+   */
+  removeHandler(target: Target): void {
+    if (!this.#handlers.delete(target)) return;
+    this.#list = [...this.#handlers.values()];
+    this.#hasRawFds = this.#list.some((r) => r.socket === null);
+    this.#wake();
+  }
+
+  // ---- callbacks and timeouts ----
+
+  /**
+   * Runs `callback(...args)` on the next pass of the loop (never inside this
+   * call). FIFO.
+   *
+   * @param callback the function
+   * @param args its arguments
+   */
+  // deno-lint-ignore no-explicit-any
+  addCallback(callback: (...args: any[]) => unknown, ...args: any[]): void {
+    this.#live("add a callback");
+    checkFunction(callback, "add a callback");
+    this.#callbacks.push([callback, args]);
+    this.#wake();
+  }
+
+  /**
+   * Same as `addCallback` (tornado's name for a callback detached from the
+   * caller's context).
+   *
+   * @param callback the function
+   * @param args its arguments
+   */
+  // deno-lint-ignore no-explicit-any
+  spawnCallback(callback: (...args: any[]) => unknown, ...args: any[]): void {
+    this.addCallback(callback, ...args);
+  }
+
+  /**
+   * Calls `callback(promise)` on the loop once the promise settles.
+   *
+   * @param promise the promise
+   * @param callback receives the settled promise
+   */
+  addFuture<T>(
+    promise: Promise<T>,
+    callback: (settled: Promise<T>) => void,
+  ): void {
+    this.#live("add a future");
+    checkFunction(callback, "add a future");
+    if (!(promise instanceof Promise)) {
+      throw new TypeError(
+        `Cannot add a future: expected a Promise, got ${describe(promise)}`,
+      );
+    }
+    const done = () => {
+      if (!this.#closed) this.addCallback(callback, promise);
+    };
+    promise.then(done, done);
+  }
+
+  /**
+   * Runs `callback(...args)` after `delay` ms (negative: as soon as possible).
+   *
+   * @param delay milliseconds
+   * @param callback the function
+   * @param args its arguments
+   * @returns a handle for `removeTimeout`
+   */
+  callLater(
+    delay: number,
+    // deno-lint-ignore no-explicit-any
+    callback: (...args: any[]) => unknown,
+    // deno-lint-ignore no-explicit-any
+    ...args: any[]
+  ): Timeout {
+    checkTime(delay, "schedule a call");
+    return this.callAt(this.time() + Math.max(0, delay), callback, ...args);
+  }
+
+  /**
+   * Runs `callback(...args)` at `when`, on the `time()` clock.
+   *
+   * @param when a deadline from `time()`
+   * @param callback the function
+   * @param args its arguments
+   * @returns a handle for `removeTimeout`
+   */
+  callAt(
+    when: number,
+    // deno-lint-ignore no-explicit-any
+    callback: (...args: any[]) => unknown,
+    // deno-lint-ignore no-explicit-any
+    ...args: any[]
+  ): Timeout {
+    this.#live("schedule a call");
+    checkTime(when, "schedule a call");
+    checkFunction(callback, "schedule a call");
+    const timeout = new Timeout(when, this.#seq++, callback, args);
+    const earliest = this.#timeouts.peekDeadline();
+    this.#timeouts.push(timeout);
+    if (earliest === undefined || when < earliest) this.#wake();
+    return timeout;
+  }
+
+  /**
+   * Same as `callAt` (tornado's older name).
+   *
+   * @param deadline a deadline from `time()`
+   * @param callback the function
+   * @param args its arguments
+   * @returns a handle for `removeTimeout`
+   */
+  addTimeout(
+    deadline: number,
+    // deno-lint-ignore no-explicit-any
+    callback: (...args: any[]) => unknown,
+    // deno-lint-ignore no-explicit-any
+    ...args: any[]
+  ): Timeout {
+    return this.callAt(deadline, callback, ...args);
+  }
+
+  /**
+   * Cancels a timeout; safe twice and after it fired.
+   *
+   * @param timeout a handle from `callLater`, `callAt` or `addTimeout`
+   */
+  removeTimeout(timeout: Timeout): void {
+    if (!(timeout instanceof Timeout)) {
+      throw new TypeError(
+        `Cannot remove a timeout: expected a Timeout, got ${describe(timeout)}`,
+      );
+    }
+    this.#timeouts.cancel(timeout);
+  }
+
+  /** The loop's clock: monotonic milliseconds. */
+  time(): number {
+    return performance.now();
+  }
+
+  // ---- lifecycle ----
+
+  /**
+   * Keeps the process alive until `stop()`; resolves then. A `stop()` made
+   * before `start()` makes this resolve at once.
+   *
+   * @returns a Promise that resolves when the loop is stopped
+   */
+  start(): Promise<void> {
+    this.#live("start the loop");
+    if (this.#startResolve) {
+      throw new Error("Cannot start the IOLoop: it is already started");
+    }
+    if (this.#stopRequested) {
+      this.#stopRequested = false;
+      return Promise.resolve();
+    }
+    return new Promise<void>((resolve) => {
+      this.#startResolve = resolve;
+      this.#keepAlive = setInterval(() => {}, 1 << 30);
+    });
+  }
+
+  /** Makes `start()` resolve (or the next `start()`, if not started). */
+  stop(): void {
+    const resolve = this.#startResolve;
+    if (!resolve) {
+      this.#stopRequested = true;
+      return;
+    }
+    this.#startResolve = null;
+    clearInterval(this.#keepAlive);
+    resolve();
+  }
+
+  /**
+   * Runs `fn` on the loop and returns its result (awaited when a Promise).
+   *
+   * @param fn the function
+   * @param options `timeout` in ms: reject when `fn` takes longer
+   * @returns fn's result
+   * @throws {Error} (as a rejection) fn's error, or a timeout naming the time
+   */
+  runSync<T>(
+    fn: () => T | Promise<T>,
+    options: { timeout?: number } = {},
+  ): Promise<T> {
+    this.#live("run a function");
+    checkFunction(fn, "run a function");
+    const limit = options.timeout;
+    if (limit !== undefined) checkTime(limit, "run a function");
+    return new Promise<T>((resolve, reject) => {
+      let timer: Timeout | undefined;
+      let settled = false;
+      const finish = (ok: boolean, value: unknown) => {
+        if (settled) return;
+        settled = true;
+        if (timer) this.#timeouts.cancel(timer);
+        if (ok) resolve(value as T);
+        else reject(value);
+      };
+      if (limit !== undefined) {
+        timer = this.callLater(limit, () =>
+          finish(
+            false,
+            new Error(`Timed out after ${limit} ms in IOLoop.runSync()`),
+          ));
+      }
+      this.addCallback(() => {
+        try {
+          Promise.resolve(fn()).then(
+            (v) => finish(true, v),
+            (e) => finish(false, e),
+          );
+        } catch (error) {
+          finish(false, error);
+        }
+      });
+    });
+  }
+
+  /**
+   * Removes every handler, callback and timeout, ends any native wait and
+   * releases the wake fd; the process can then exit by itself. Idempotent.
+   *
+   * @param options `allFds: true` also closes every registered socket (and raw fd)
+   */
+  close(options: { allFds?: boolean } = {}): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    const regs = this.#list;
+    this.#handlers.clear();
+    this.#list = [];
+    this.#callbacks = [];
+    this.#timeouts.clear();
+    this.stop();
+    this.#stopRequested = false;
+    if (options.allFds) {
+      for (const reg of regs) {
+        if (reg.socket) reg.socket.close();
+        else native().close(reg.fd);
+      }
+    }
+    if (this.#state === "parked") this.#waker?.wake(); // the park's end closes the waker
+    else this.#closeWaker();
+  }
+
+  /** Same as `close()`. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  /**
+   * Closes the loop like `close()`, then waits until its native wait has
+   * ended (the pool thread has returned), so nothing is left behind.
+   *
+   * @param options as for `close()`
+   * @returns a Promise that resolves when no native wait remains
+   */
+  async closeAndWait(options: { allFds?: boolean } = {}): Promise<void> {
+    this.close(options);
+    while (this.#park) await this.#park;
+  }
+
+  #closeWaker(): void {
+    this.#waker?.close();
+    this.#waker = null;
+  }
+
+  // ---- the engine ----
+
+  /** Something changed: make sure a turn will run soon. */
+  #wake(): void {
+    if (this.#state === "parked") this.#waker!.wake();
+    else if (this.#state === "idle") {
+      this.#state = "scheduled";
+      setImmediate(this.#run);
+    }
+  }
+
+  #report(error: unknown): void {
+    try {
+      this.errorHandler(error);
+    } catch (inner) {
+      console.error("IOLoop: the error handler threw:", inner, error);
+    }
+  }
+
+  /** One turn: passes until idle or out of budget, then spin, park or sleep. */
+  #turn(): void {
+    if (this.#closed) {
+      this.#state = "idle";
+      return;
+    }
+    this.#state = "idle";
+    const start = performance.now();
+    const end = start + this.#turnBudget;
+    for (;;) {
+      const worked = this.#pass();
+      if (this.#closed) return;
+      if (!worked) break;
+      const now = performance.now();
+      this.#lastActivity = now;
+      if (now >= end) {
+        this.#state = "scheduled";
+        setImmediate(this.#run);
+        return;
+      }
+    }
+    this.#idle();
+  }
+
+  /** One pass; returns whether anything ran. */
+  #pass(): boolean {
+    let worked = false;
+    // 1. callbacks queued before this pass
+    if (this.#callbacks.length) {
+      const batch = this.#callbacks;
+      this.#callbacks = [];
+      for (const [fn, args] of batch) {
+        try {
+          fn(...args);
+        } catch (error) {
+          this.#report(error);
+        }
+        if (this.#closed) return true;
+      }
+      worked = true;
+    }
+    // 2. due timeouts, earliest first
+    if (this.#timeouts.size) {
+      const now = this.time();
+      for (
+        let t = this.#timeouts.popDue(now);
+        t;
+        t = this.#timeouts.popDue(now)
+      ) {
+        const fn = t.callback!, args = t.args;
+        t.callback = null;
+        t.args = [];
+        try {
+          fn(...args);
+        } catch (error) {
+          this.#report(error);
+        }
+        worked = true;
+        if (this.#closed) return true;
+      }
+    }
+    // 3. ready handlers, once each
+    const list = this.#list;
+    if (list.length) {
+      if (this.#hasRawFds) this.#pollRawFds(list);
+      for (const reg of list) {
+        if (this.#handlers.get(reg.target) !== reg) continue; // removed meanwhile
+        let ready: number;
+        if (reg.socket) {
+          try {
+            ready = reg.socket.events & reg.events;
+          } catch {
+            // Closed underneath: tell the handler once, then forget it.
+            this.removeHandler(reg.target);
+            this.#call(reg, POLLERR);
+            worked = true;
+            continue;
+          }
+        } else ready = reg.ready & (reg.events | POLLERR);
+        if (ready) {
+          this.#call(reg, ready);
+          worked = true;
+          if (this.#closed) return true;
+        }
+      }
+    }
+    return worked;
+  }
+
+  #call(reg: Registration, events: number): void {
+    try {
+      reg.handler(reg.target, events);
+    } catch (error) {
+      this.#report(error);
+    }
+  }
+
+  /** Readiness of raw fds now (a zero-timeout poll on this thread). */
+  #pollRawFds(list: Registration[]): void {
+    const raws = list.filter((r) => r.socket === null);
+    const size = Math.max(raws.length * POLLFD_SIZE, 72);
+    if (this.#rawPoll.length < size) this.#rawPoll = new Uint8Array(size);
+    const view = new DataView(this.#rawPoll.buffer);
+    raws.forEach((r, i) => {
+      view.setInt32(i * POLLFD_SIZE, r.fd, true);
+      view.setInt16(i * POLLFD_SIZE + 4, toSys(r.events), true);
+      view.setInt16(i * POLLFD_SIZE + 6, 0, true);
+    });
+    const rc = native().poll(this.#rawPoll, BigInt(raws.length), 0);
+    raws.forEach((r, i) => {
+      r.ready = rc > 0 ? fromSys(view.getInt16(i * POLLFD_SIZE + 6, true)) : 0;
+    });
+  }
+
+  /** Nothing ran: spin a little after activity, else park (or go idle). */
+  #idle(): void {
+    const now = performance.now();
+    const deadline = this.#timeouts.peekDeadline();
+    if (
+      this.#callbacks.length ||
+      (deadline !== undefined && deadline - now < 1)
+    ) {
+      // Due within a millisecond: hop rather than park, for precise timers.
+      this.#state = "scheduled";
+      setImmediate(this.#run);
+      return;
+    }
+    if (this.#list.length === 0 && deadline === undefined) {
+      this.#state = "idle"; // nothing to wait for: hold nothing
+      return;
+    }
+    if (now - this.#lastActivity < this.#spinWindow) {
+      this.#state = "scheduled";
+      setImmediate(this.#run);
+      return;
+    }
+    this.#parkNow(deadline === undefined ? -1 : Math.floor(deadline - now));
+  }
+
+  #parkNow(timeoutMs: number): void {
+    const waker = this.#waker ??= new Waker();
+    const list = this.#list;
+    const n = list.length + 1;
+    // A fresh array per park: the pool thread reads it while JS goes on.
+    const fds = new Uint8Array(Math.max(n * POLLFD_SIZE, 72));
+    const view = new DataView(fds.buffer);
+    view.setInt32(0, waker.fd, true);
+    view.setInt16(4, SYS_POLLIN, true);
+    list.forEach((r, i) => {
+      const base = (i + 1) * POLLFD_SIZE;
+      view.setInt32(base, r.fd, true);
+      view.setInt16(base + 4, r.socket ? SYS_POLLIN : toSys(r.events), true);
+    });
+    this.#state = "parked";
+    const park = native().poll_async(fds, BigInt(n), timeoutMs);
+    this.#park = park;
+    park.then(() => {
+      this.#park = null;
+      if (this.#closed) {
+        this.#closeWaker();
+        return;
+      }
+      waker.drain();
+      this.#state = "idle";
+      this.#turn();
+    });
+  }
+}
+
+function checkEvents(events: unknown, what: string): void {
+  if (
+    typeof events !== "number" || !Number.isInteger(events) || events < 0 ||
+    (events & ~(POLLIN | POLLOUT | POLLERR)) !== 0
+  ) {
+    throw new RangeError(
+      `Cannot ${what}: events must combine IOLoop.READ, WRITE and ERROR, got ${
+        typeof events === "number" ? events : describe(events)
+      }`,
+    );
+  }
+}
+
+function toSys(events: number): number {
+  return ((events & POLLIN) ? SYS_POLLIN : 0) |
+    ((events & POLLOUT) ? SYS_POLLOUT : 0);
+}
+
+function fromSys(revents: number): number {
+  return ((revents & SYS_POLLIN) ? POLLIN : 0) |
+    ((revents & SYS_POLLOUT) ? POLLOUT : 0) |
+    ((revents & (SYS_POLLERR | SYS_POLLHUP | SYS_POLLNVAL)) ? POLLERR : 0);
+}
