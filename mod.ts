@@ -88,3 +88,9 @@ export {
   type PeriodicCallbackOptions,
 } from "./loop/periodic.ts";
 export { Timeout } from "./loop/timeouts.ts";
+export {
+  type SendCallback,
+  type SendOptions as StreamSendOptions,
+  type SendStatus,
+  ZMQStream,
+} from "./stream/zmqstream.ts";

@@ -21,7 +21,7 @@ import {
   readCString,
 } from "./bytes.ts";
 import { errorFor, lastError, ZMQError } from "./errors.ts";
-import { EADDRINUSE, EINTR, EINVAL, ENOTSOCK, ERRNO } from "./errno.ts";
+import { EADDRINUSE, EAGAIN, EINTR, EINVAL, ENOTSOCK, ERRNO } from "./errno.ts";
 import { ContextTerminated } from "./errors.ts";
 import {
   DONTWAIT,
@@ -671,7 +671,11 @@ export class Socket implements Disposable {
   recv(flags = 0): Uint8Array {
     const h = this.#handle;
     if (!h) throw closedSocketError("receive");
-    const size = this.#recvMsg(h, RECV_MSG, flags);
+    return this.#copyOut(this.#recvMsg(h, RECV_MSG, flags));
+  }
+
+  /** Copies the message in RECV_MSG out (and releases it when large). */
+  #copyOut(size: number): Uint8Array {
     const out = new Uint8Array(size);
     if (size > 0) {
       const sym = this.#sym;
@@ -700,6 +704,77 @@ export class Socket implements Disposable {
       if (errno !== EINTR) throw errorFor(errno, "Cannot receive");
       size = sym.zmq_msg_recv(msg, h, flags);
       if (size >= 0) return size;
+    }
+  }
+
+  /**
+   * Receives the next whole message if one is waiting, without throwing on
+   * EAGAIN: the event loop's fast path.
+   *
+   * @param copy false returns `Frame`s
+   * @returns the parts, or null when nothing is waiting
+   * @throws {ZMQError} for errors other than EAGAIN
+   */
+  tryRecvMultipart(copy = true): Uint8Array[] | Frame[] | null {
+    const h = this.#handle;
+    if (!h) throw closedSocketError("receive");
+    const sym = this.#sym;
+    if (!copy) {
+      const msg = newMsg();
+      const size = sym.zmq_msg_recv(msg, h, DONTWAIT);
+      if (size < 0) {
+        sym.zmq_msg_close(msg);
+        const errno = sym.zmq_errno();
+        if (errno === EAGAIN) return null;
+        throw errorFor(errno, "Cannot receive");
+      }
+      const frames = [new Frame(msg, size)];
+      while (frames[frames.length - 1]!.more) frames.push(this.recvFrame(0));
+      return frames;
+    }
+    const size = sym.zmq_msg_recv(RECV_MSG, h, DONTWAIT);
+    if (size < 0) {
+      const errno = sym.zmq_errno();
+      if (errno === EAGAIN) return null;
+      throw errorFor(errno, "Cannot receive");
+    }
+    const parts = [this.#copyOut(size)];
+    while (recvMore(sym)) {
+      parts.push(this.#copyOut(this.#recvMsg(h, RECV_MSG, 0)));
+    }
+    return parts;
+  }
+
+  /**
+   * Sends a whole message if the socket can take it now, without throwing
+   * on EAGAIN: the event loop's fast path. Parts must already be checked.
+   *
+   * @param parts the parts (bytes or strings)
+   * @param flags extra flags (`SNDMORE` continues the message)
+   * @param options as for `send`
+   * @returns false when nothing was sent (EAGAIN), else the tracker or undefined
+   * @throws {ZMQError} for errors other than EAGAIN (nothing was sent)
+   */
+  trySendMultipart(
+    parts: Payload[],
+    flags = 0,
+    options?: SendOptions,
+  ): MessageTracker | undefined | false {
+    const h = this.#handle;
+    if (!h) throw closedSocketError("send");
+    try {
+      if (options && (options.copy === false || options.track)) {
+        return this.#sendTracked(parts, flags | DONTWAIT, options);
+      }
+      const last = parts.length - 1;
+      for (let i = 0; i < last; i++) {
+        this.#sendPart(h, parts[i]!, flags | DONTWAIT | SNDMORE);
+      }
+      this.#sendPart(h, parts[last]!, flags | DONTWAIT);
+      return undefined;
+    } catch (error) {
+      if ((error as ZMQError).errno === EAGAIN) return false;
+      throw error;
     }
   }
 

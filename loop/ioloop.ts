@@ -77,7 +77,9 @@ interface Registration {
   ready: number;
 }
 
-type State = "idle" | "scheduled" | "parked";
+// idle: nothing pending; running: inside a turn (it re-checks everything);
+// scheduled: a setImmediate turn is pending; parked: in the native wait.
+type State = "idle" | "running" | "scheduled" | "parked";
 
 let defaultLoop: IOLoop | undefined;
 
@@ -544,6 +546,7 @@ export class IOLoop {
   #wake(): void {
     if (this.#state === "parked") this.#waker!.wake();
     else if (this.#state === "idle") {
+      // (while "running", the turn's next pass sees the change)
       this.#state = "scheduled";
       setImmediate(this.#run);
     }
@@ -563,12 +566,15 @@ export class IOLoop {
       this.#state = "idle";
       return;
     }
-    this.#state = "idle";
+    this.#state = "running";
     const start = performance.now();
     const end = start + this.#turnBudget;
     for (;;) {
       const worked = this.#pass();
-      if (this.#closed) return;
+      if (this.#closed) {
+        this.#state = "idle";
+        return;
+      }
       if (!worked) break;
       const now = performance.now();
       this.#lastActivity = now;
@@ -720,7 +726,6 @@ export class IOLoop {
         return;
       }
       waker.drain();
-      this.#state = "idle";
       this.#turn();
     });
   }

@@ -1,0 +1,722 @@
+/**
+ * `ZMQStream`: PyZMQ's `zmq.eventloop.zmqstream` for Deno. Callbacks for
+ * received and sent messages, a send queue that never blocks and never
+ * drops, `flush`, plus promises and async iteration.
+ *
+ * The shape follows PyZMQ: one place (`#rebuild`) derives what the stream
+ * waits for from its state (a receive callback or waiting readers: READ; a
+ * non-empty queue: WRITE), and each loop pass handles at most one message in
+ * each direction, so busy streams on one loop interleave while the loop's
+ * repeated passes drain each in batches.
+ *
+ * @module
+ */
+
+import { Socket } from "../ffi/socket.ts";
+import type { SendOptions as SocketSendOptions } from "../ffi/socket.ts";
+import type { Frame, MessageTracker } from "../ffi/frame.ts";
+import {
+  checkParts,
+  checkPayload,
+  describe,
+  jsonBytes,
+  type Payload,
+} from "../ffi/bytes.ts";
+import { ZMQError } from "../ffi/errors.ts";
+import { ENOTSOCK } from "../ffi/errno.ts";
+import { POLLIN, POLLOUT } from "../ffi/constants.ts";
+import { IOLoop } from "../loop/ioloop.ts";
+
+/** What `onSend` callbacks receive as status: a tracker, nothing, or the error. */
+export type SendStatus = MessageTracker | ZMQError | undefined;
+
+/** A callback for sent messages: the message as queued, and its status. */
+export type SendCallback = (msg: Payload[], status: SendStatus) => void;
+
+/** Options of a queued send. */
+export interface SendOptions extends SocketSendOptions {
+  /** Called with this message once written (instead of the `onSend` callback). */
+  callback?: SendCallback;
+}
+
+interface Queued {
+  parts: Payload[];
+  flags: number;
+  options: SendOptions | undefined;
+}
+
+interface Waiter {
+  resolve: (msg: Uint8Array[] | null) => void;
+  reject: (error: unknown) => void;
+}
+
+const streams = new WeakMap<Socket, ZMQStream>();
+
+function checkCallback(cb: unknown, what: string): void {
+  if (cb !== null && cb !== undefined && typeof cb !== "function") {
+    throw new TypeError(
+      `Cannot ${what}: expected a function or null, got ${describe(cb)}`,
+    );
+  }
+}
+
+/**
+ * A socket driven by an `IOLoop`, PyZMQ style.
+ *
+ * @example The echo server
+ * ```ts
+ * import { Context, IOLoop, REP, ZMQStream } from "@zmqloop/zmq";
+ * const ctx = new Context();
+ * const loop = new IOLoop();
+ * const socket = ctx.socket(REP);
+ * socket.bindToRandomPort("tcp://127.0.0.1");
+ * const stream = new ZMQStream(socket, loop);
+ * stream.onRecv((msg) => stream.sendMultipart(msg)); // echo
+ * // ... later
+ * stream.close();
+ * loop.close();
+ * ctx.destroy();
+ * ```
+ */
+export class ZMQStream implements Disposable, AsyncIterable<Uint8Array[]> {
+  /** The socket (closed with the stream). */
+  readonly socket: Socket;
+  /** The loop that drives the stream. */
+  readonly ioLoop: IOLoop;
+
+  #closed = false;
+  #recvCallback: ((msg: Uint8Array[] | Frame[]) => void) | null = null;
+  #recvCopy = true;
+  #sendCallback: SendCallback | null = null;
+  #errCallback: ((error: ZMQError) => void) | null = null;
+  #closeCallback: (() => void) | null = null;
+  #queue: Queued[] = [];
+  #head = 0;
+  #state = 0;
+  #flushed = false;
+  #waiters: Waiter[] = [];
+  #drainWaiters: (() => void)[] = [];
+
+  /**
+   * Wraps a socket. Only one stream per socket.
+   *
+   * @param socket an open socket
+   * @param ioLoop the loop @default IOLoop.instance()
+   * @throws {ZMQError} ENOTSOCK for a closed socket
+   * @throws {Error} when the socket already has a stream
+   */
+  constructor(socket: Socket, ioLoop: IOLoop = IOLoop.instance()) {
+    if (!(socket instanceof Socket)) {
+      throw new TypeError(
+        `Cannot create a ZMQStream: expected a Socket, got ${describe(socket)}`,
+      );
+    }
+    socket.handle("create a ZMQStream on a closed socket");
+    const other = streams.get(socket);
+    if (other && !other.#closed) {
+      throw new Error(
+        "Cannot create a ZMQStream: this socket already has one (close it first)",
+      );
+    }
+    this.socket = socket;
+    this.ioLoop = ioLoop;
+    ioLoop.addHandler(socket, this.#handleEvents, 0);
+    streams.set(socket, this);
+  }
+
+  // ---- callbacks ----
+
+  /**
+   * Sets the callback for received messages (a list of parts, always);
+   * `null` pauses receiving without consuming anything.
+   *
+   * @param callback receives each message; `null` to pause
+   * @param copy false delivers `Frame`s (zero copy) @default true
+   * @throws {Error} while `recvMultipart()` or `for await` consume the stream
+   */
+  onRecv(callback: ((msg: Uint8Array[]) => void) | null, copy?: true): void;
+  /**
+   * Sets the callback for received messages as zero-copy `Frame`s.
+   *
+   * @param callback receives each message; `null` to pause
+   * @param copy false
+   */
+  onRecv(callback: ((msg: Frame[]) => void) | null, copy: false): void;
+  /**
+   * Sets the callback for received messages.
+   *
+   * @param callback receives each message; `null` to pause
+   * @param copy false delivers `Frame`s
+   */
+  onRecv(
+    callback: ((msg: Uint8Array[]) => void) | ((msg: Frame[]) => void) | null,
+    copy?: boolean,
+  ): void;
+  onRecv(
+    // deno-lint-ignore no-explicit-any
+    callback: ((msg: any) => void) | null,
+    copy = true,
+  ): void {
+    this.#live("set a receive callback");
+    checkCallback(callback, "set a receive callback");
+    if (callback && this.#waiters.length) {
+      throw new Error(
+        "Cannot set a receive callback while recvMultipart() or for await is reading this stream",
+      );
+    }
+    this.#recvCallback = callback ?? null;
+    this.#recvCopy = copy !== false;
+    this.#rebuild();
+  }
+
+  /**
+   * Like `onRecv`, with the stream as first argument.
+   *
+   * @param callback receives the stream and each message; `null` to pause
+   * @param copy false delivers `Frame`s @default true
+   */
+  onRecvStream(
+    // deno-lint-ignore no-explicit-any
+    callback: ((stream: ZMQStream, msg: any[]) => void) | null,
+    copy = true,
+  ): void {
+    checkCallback(callback, "set a receive callback");
+    this.onRecv(
+      callback ? (msg: Uint8Array[] | Frame[]) => callback(this, msg) : null,
+      copy,
+    );
+  }
+
+  /**
+   * Sets the callback for sent messages: the message as queued (the same
+   * array) and its status (a tracker, undefined, or the `ZMQError`).
+   *
+   * @param callback the callback; `null` to remove
+   */
+  onSend(callback: SendCallback | null): void {
+    this.#live("set a send callback");
+    checkCallback(callback, "set a send callback");
+    this.#sendCallback = callback ?? null;
+  }
+
+  /**
+   * Like `onSend`, with the stream as first argument.
+   *
+   * @param callback the callback; `null` to remove
+   */
+  onSendStream(
+    callback:
+      | ((stream: ZMQStream, msg: Payload[], status: SendStatus) => void)
+      | null,
+  ): void {
+    checkCallback(callback, "set a send callback");
+    this.onSend(callback ? (msg, status) => callback(this, msg, status) : null);
+  }
+
+  /**
+   * Sets the callback for errors of the stream's own socket operations. With
+   * none, they are reported like any loop error.
+   *
+   * @param callback the callback; `null` to remove
+   */
+  onErr(callback: ((error: ZMQError) => void) | null): void {
+    this.#live("set an error callback");
+    checkCallback(callback, "set an error callback");
+    this.#errCallback = callback ?? null;
+  }
+
+  /** Same as `onRecv(null)`. A no-op once closed. */
+  stopOnRecv(): void {
+    if (this.#closed) return;
+    this.onRecv(null);
+  }
+
+  /** Same as `onSend(null)`. A no-op once closed. */
+  stopOnSend(): void {
+    this.#sendCallback = null;
+  }
+
+  /** Same as `onErr(null)`. A no-op once closed. */
+  stopOnErr(): void {
+    this.#errCallback = null;
+  }
+
+  /**
+   * Sets a callback run once when the stream closes.
+   *
+   * @param callback the callback; `null` to remove
+   */
+  setCloseCallback(callback: (() => void) | null): void {
+    checkCallback(callback, "set a close callback");
+    this.#closeCallback = callback ?? null;
+  }
+
+  // ---- sending ----
+
+  /**
+   * Queues a one-part message. Never blocks, never drops; written when the
+   * socket can take it, then reported to `onSend` as `[data]`.
+   *
+   * @param data bytes or a string
+   * @param flags `SNDMORE` continues a message across calls
+   * @param options copy, track and a per-message callback
+   * @throws {TypeError} when data is not bytes or text (nothing queued)
+   * @throws {ZMQError} ENOTSOCK once closed
+   */
+  send(data: Payload, flags = 0, options?: SendOptions): void {
+    this.#live("send");
+    checkPayload(data, "send");
+    this.#enqueue([data], flags, options);
+  }
+
+  /**
+   * Queues a multipart message (see `send`); `onSend` gets this very array.
+   *
+   * @param parts the parts
+   * @param flags `SNDMORE` continues a message across calls
+   * @param options copy, track and a per-message callback
+   * @throws {TypeError} when a part is not bytes or text (nothing queued)
+   */
+  sendMultipart(parts: Payload[], flags = 0, options?: SendOptions): void {
+    this.#live("send a multipart message");
+    checkParts(parts, "send a multipart message");
+    this.#enqueue(parts, flags, options);
+  }
+
+  /**
+   * Queues a string, sent as UTF-8.
+   *
+   * @param text the text
+   * @param flags send flags
+   * @param options as for `send`
+   */
+  sendString(text: string, flags = 0, options?: SendOptions): void {
+    if (typeof text !== "string") {
+      throw new TypeError(`Cannot send a string: got ${describe(text)}`);
+    }
+    this.send(text, flags, options);
+  }
+
+  /**
+   * Queues a value as JSON text.
+   *
+   * @param value the value
+   * @param flags send flags
+   * @param options as for `send`
+   * @throws {TypeError} when JSON cannot encode the value (nothing queued)
+   */
+  sendJson(value: unknown, flags = 0, options?: SendOptions): void {
+    this.#live("send JSON");
+    this.send(jsonBytes(value, "send JSON"), flags, options);
+  }
+
+  #enqueue(parts: Payload[], flags: number, options?: SendOptions): void {
+    if (options?.callback !== undefined) {
+      checkCallback(options.callback, "send with a callback");
+    }
+    this.#queue.push({ parts, flags, options });
+    if (this.#queue.length - this.#head === 1) this.#rebuild();
+  }
+
+  /** Messages queued and not yet written. */
+  get sendQueueLength(): number {
+    return this.#queue.length - this.#head;
+  }
+
+  /**
+   * Resolves once the send queue is empty (at once if it is).
+   *
+   * @returns a Promise
+   */
+  drained(): Promise<void> {
+    if (this.sendQueueLength === 0 || this.#closed) return Promise.resolve();
+    return new Promise((resolve) => this.#drainWaiters.push(resolve));
+  }
+
+  // ---- state ----
+
+  /** Whether messages are being received (a callback or a waiting reader). */
+  receiving(): boolean {
+    return this.#recvCallback !== null || this.#waiters.length > 0;
+  }
+
+  /** Whether messages wait in the send queue. */
+  sending(): boolean {
+    return this.#queue.length > this.#head;
+  }
+
+  /** Whether the stream is closed (also noticing a socket closed underneath). */
+  closed(): boolean {
+    if (this.#closed) return true;
+    if (this.socket.closed) {
+      this.close();
+      return true;
+    }
+    return false;
+  }
+
+  #live(what: string): void {
+    if (this.#closed || this.socket.closed) {
+      if (!this.#closed) this.close();
+      throw new ZMQError(ENOTSOCK, `Cannot ${what}`, "the stream is closed");
+    }
+  }
+
+  /** Derives the loop's interest from the state: the single place that does. */
+  #rebuild(): void {
+    if (this.#closed) return;
+    const state = (this.receiving() ? POLLIN : 0) |
+      (this.sending() ? POLLOUT : 0);
+    if (state !== this.#state) {
+      this.#state = state;
+      this.ioLoop.updateHandler(this.socket, state);
+    }
+  }
+
+  // ---- the loop's side ----
+
+  #handleEvents = (_socket: Socket, events: number): void => {
+    if (this.#closed) return;
+    if (this.socket.closed) {
+      this.close();
+      return;
+    }
+    try {
+      if (events & POLLIN && this.receiving()) this.#handleRecv(false);
+      if (this.#closed) return;
+      if (events & POLLOUT && this.sending()) this.#handleSend();
+    } finally {
+      this.#rebuild();
+    }
+  };
+
+  /** Receives one message and delivers it; returns whether one was there. */
+  #handleRecv(force: boolean): boolean {
+    if (this.#flushed && !force) return false;
+    const copy = this.#waiters.length > 0 || this.#recvCopy;
+    let msg: Uint8Array[] | Frame[] | null;
+    try {
+      msg = this.socket.tryRecvMultipart(copy);
+    } catch (error) {
+      this.#error(error);
+      return false;
+    }
+    if (msg === null) return false;
+    const waiter = this.#waiters.shift();
+    if (waiter) {
+      waiter.resolve(msg as Uint8Array[]);
+      return true;
+    }
+    const callback = this.#recvCallback;
+    if (callback) {
+      try {
+        callback(msg);
+      } catch (error) {
+        this.ioLoop.errorHandler(error);
+      }
+    }
+    return true;
+  }
+
+  /** Writes the next queued message; returns whether one was written. */
+  #handleSend(): boolean {
+    if (this.#flushed) return false;
+    const item = this.#queue[this.#head];
+    if (!item) return false;
+    let status: SendStatus;
+    try {
+      const result = this.socket.trySendMultipart(
+        item.parts,
+        item.flags,
+        item.options,
+      );
+      if (result === false) return false; // not writable after all: keep it
+      status = result;
+    } catch (error) {
+      status = error as ZMQError;
+      this.#error(error);
+      if (this.#closed) return true;
+    }
+    this.#shift();
+    const callback = item.options?.callback ?? this.#sendCallback;
+    if (callback) {
+      try {
+        callback(item.parts, status);
+      } catch (error) {
+        this.ioLoop.errorHandler(error);
+      }
+    }
+    return true;
+  }
+
+  #shift(): void {
+    this.#queue[this.#head++] = undefined as unknown as Queued;
+    if (this.#head === this.#queue.length) {
+      this.#queue = [];
+      this.#head = 0;
+      const waiters = this.#drainWaiters;
+      this.#drainWaiters = [];
+      for (const wake of waiters) wake();
+    } else if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
+      this.#queue = this.#queue.slice(this.#head);
+      this.#head = 0;
+    }
+  }
+
+  #error(error: unknown): void {
+    const callback = this.#errCallback;
+    if (callback && error instanceof ZMQError) {
+      try {
+        callback(error);
+      } catch (inner) {
+        this.ioLoop.errorHandler(inner);
+      }
+    } else this.ioLoop.errorHandler(error);
+  }
+
+  /**
+   * Handles pending events now, bypassing the loop: receives (discarding
+   * when there is no receive callback) and writes queued messages.
+   *
+   * @param flag `POLLIN`, `POLLOUT` or both @default POLLIN | POLLOUT
+   * @param limit the most events to handle @default no limit
+   * @returns how many events were handled
+   * @throws {RangeError} for an unknown flag or a negative limit
+   */
+  flush(flag: number = POLLIN | POLLOUT, limit?: number | null): number {
+    this.#live("flush");
+    if (
+      typeof flag !== "number" || !Number.isInteger(flag) ||
+      (flag & ~(POLLIN | POLLOUT)) !== 0
+    ) {
+      throw new RangeError(
+        `Cannot flush: flag must be POLLIN, POLLOUT or both, got ${
+          typeof flag === "number" ? flag : describe(flag)
+        }`,
+      );
+    }
+    const max = limit ?? Infinity;
+    if (typeof max !== "number" || !(max >= 0)) {
+      throw new RangeError(
+        `Cannot flush: limit must be a number >= 0, got ${String(limit)}`,
+      );
+    }
+    const alreadyFlushed = this.#flushed;
+    this.#flushed = false;
+    let count = 0;
+    try {
+      while (count < max) {
+        const want = (flag & POLLIN) |
+          (this.sending() ? flag & POLLOUT : 0);
+        if (!want) break;
+        const ready = this.socket.events & want;
+        if (!ready) break;
+        let progressed = false;
+        if (ready & POLLIN) {
+          if (this.#handleRecv(true)) {
+            count++;
+            progressed = true;
+          }
+          if (this.#closed) break;
+        }
+        if (ready & POLLOUT && this.sending() && count < max) {
+          if (this.#handleSend()) {
+            count++;
+            progressed = true;
+          }
+          if (this.#closed) break;
+        }
+        if (!progressed) break;
+      }
+    } finally {
+      if (count) {
+        this.#flushed = true;
+        if (!alreadyFlushed) {
+          this.ioLoop.addCallback(() => this.#flushed = false);
+        }
+      } else if (alreadyFlushed) this.#flushed = true;
+      this.#rebuild();
+    }
+    return count;
+  }
+
+  // ---- promises and async iteration ----
+
+  /**
+   * Receives the next message. An aborted call consumes nothing.
+   *
+   * @param options `signal` aborts the wait
+   * @returns the message's parts
+   * @throws {Error} (synchronously) while an `onRecv` callback is set
+   * @throws {ZMQError} (as a rejection) ENOTSOCK when the stream closes first
+   */
+  recvMultipart(options: { signal?: AbortSignal } = {}): Promise<Uint8Array[]> {
+    return this.#next(options.signal).then((msg) => {
+      if (msg === null) {
+        throw new ZMQError(
+          ENOTSOCK,
+          "Cannot receive",
+          "the stream was closed",
+        );
+      }
+      return msg;
+    });
+  }
+
+  #next(signal?: AbortSignal): Promise<Uint8Array[] | null> {
+    this.#live("receive");
+    if (this.#recvCallback) {
+      throw new Error(
+        "Cannot read with recvMultipart() or for await while an onRecv callback is set (call stopOnRecv() first)",
+      );
+    }
+    signal?.throwIfAborted();
+    return new Promise((resolve, reject) => {
+      const waiter: Waiter = {
+        resolve: (msg) => {
+          signal?.removeEventListener("abort", abort);
+          resolve(msg);
+        },
+        reject,
+      };
+      const abort = () => {
+        const i = this.#waiters.indexOf(waiter);
+        if (i >= 0) this.#waiters.splice(i, 1);
+        this.#rebuild();
+        reject(signal!.reason);
+      };
+      signal?.addEventListener("abort", abort, { once: true });
+      this.#waiters.push(waiter);
+      this.#rebuild();
+    });
+  }
+
+  /**
+   * Iterates over received messages until the stream closes.
+   *
+   * @returns an async iterator of messages
+   */
+  [Symbol.asyncIterator](): AsyncIterator<Uint8Array[]> {
+    return {
+      next: async (): Promise<IteratorResult<Uint8Array[]>> => {
+        if (this.#closed) return { done: true, value: undefined };
+        const msg = await this.#next();
+        return msg === null
+          ? { done: true, value: undefined }
+          : { done: false, value: msg };
+      },
+      return: (): Promise<IteratorResult<Uint8Array[]>> =>
+        Promise.resolve({ done: true, value: undefined }),
+    };
+  }
+
+  // ---- lifecycle ----
+
+  /**
+   * Closes the stream and its socket, discarding the send queue; runs the
+   * close callback once. Idempotent.
+   *
+   * @param linger `LINGER` for the socket's close
+   */
+  close(linger?: number): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#queue = [];
+    this.#head = 0;
+    if (!this.ioLoop.closed) this.ioLoop.removeHandler(this.socket);
+    if (!this.socket.closed) this.socket.close(linger);
+    streams.delete(this.socket);
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const w of waiters) w.resolve(null);
+    for (const wake of this.#drainWaiters.splice(0)) wake();
+    const callback = this.#closeCallback;
+    this.#closeCallback = null;
+    if (callback) {
+      try {
+        callback();
+      } catch (error) {
+        this.ioLoop.errorHandler(error);
+      }
+    }
+  }
+
+  /** Same as `close()`. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  // ---- socket passthrough ----
+
+  /**
+   * Binds the socket.
+   *
+   * @param addr the endpoint
+   */
+  bind(addr: string): void {
+    this.#live(`bind to "${addr}"`);
+    this.socket.bind(addr);
+  }
+
+  /**
+   * Connects the socket.
+   *
+   * @param addr the endpoint
+   */
+  connect(addr: string): void {
+    this.#live(`connect to "${addr}"`);
+    this.socket.connect(addr);
+  }
+
+  /**
+   * Unbinds the socket.
+   *
+   * @param addr the endpoint
+   */
+  unbind(addr: string): void {
+    this.#live(`unbind from "${addr}"`);
+    this.socket.unbind(addr);
+  }
+
+  /**
+   * Disconnects the socket.
+   *
+   * @param addr the endpoint
+   */
+  disconnect(addr: string): void {
+    this.#live(`disconnect from "${addr}"`);
+    this.socket.disconnect(addr);
+  }
+
+  /**
+   * Sets a socket option.
+   *
+   * @param option the option
+   * @param value its value
+   */
+  setsockopt(
+    option: number,
+    value: number | bigint | string | Uint8Array | boolean,
+  ): void {
+    this.#live("set a socket option");
+    this.socket.setsockopt(option, value);
+  }
+
+  /**
+   * Reads a socket option.
+   *
+   * @param option the option
+   * @returns its value
+   */
+  getsockopt(option: number): number | bigint | string | Uint8Array {
+    this.#live("get a socket option");
+    return this.socket.getsockopt(option);
+  }
+
+  /** Readable form for `console.log`. */
+  [Symbol.for("Deno.customInspect")](): string {
+    return `ZMQStream(${
+      Deno.inspect(this.socket)
+    }, queued ${this.sendQueueLength}${this.#closed ? ", closed" : ""})`;
+  }
+}
