@@ -38,7 +38,8 @@ import {
   LINGER,
   SOCKET_OPTIONS,
 } from "./options.ts";
-import { SUBSCRIBE, UNSUBSCRIBE } from "./options.ts";
+import { RCVMORE, SUBSCRIBE, UNSUBSCRIBE } from "./options.ts";
+import { allocBytes, copyBytes } from "./pool.ts";
 import {
   FINISHED_TRACKER,
   Frame,
@@ -88,9 +89,20 @@ function recvMore(sym: ZmqSymbols): boolean {
   return lastMore === -1 ? sym.zmq_msg_more(RECV_MSG) === 1 : lastMore === 1;
 }
 
+// libzmq stores payloads of up to 33 bytes inside the zmq_msg_t, at offset
+// 8 (checked at run time against zmq_msg_data's low 32 bits): those are read
+// straight from RECV_MSG, without an FFI copy.
+const INLINE_OFFSET = 8;
+const INLINE_MAX = 56;
+let inlineLow = -1;
+
 function initScratch(sym: ZmqSymbols): void {
   if (scratchReady) return;
   sym.zmq_msg_init(RECV_MSG);
+  const addr = BigInt(
+    Deno.UnsafePointer.value(Deno.UnsafePointer.of(RECV_MSG)),
+  );
+  inlineLow = Number((addr + BigInt(INLINE_OFFSET)) & 0xffffffffn);
   scratchReady = true;
 }
 
@@ -676,9 +688,13 @@ export class Socket implements Disposable {
 
   /** Copies the message in RECV_MSG out (and releases it when large). */
   #copyOut(size: number): Uint8Array {
-    const out = new Uint8Array(size);
+    const sym = this.#sym;
+    if (size <= INLINE_MAX && sym.zmq_msg_data_low(RECV_MSG) === inlineLow) {
+      lastMore = -1;
+      return copyBytes(RECV_MSG, INLINE_OFFSET, size);
+    }
+    const out = allocBytes(size);
     if (size > 0) {
-      const sym = this.#sym;
       Deno.UnsafePointerView.copyInto(sym.zmq_msg_data(RECV_MSG)!, out);
       // Do not keep a large message (maybe a peer's zero-copy buffer) alive
       // until the next receive; small ones live inside the zmq_msg_t itself.
@@ -705,6 +721,34 @@ export class Socket implements Disposable {
       size = sym.zmq_msg_recv(msg, h, flags);
       if (size >= 0) return size;
     }
+  }
+
+  /**
+   * Receives one part into a buffer of yours, without allocating (PyZMQ's
+   * `recv_into`). A longer message is truncated to the buffer, as
+   * `zmq_recv` does.
+   *
+   * @param buffer where the payload goes
+   * @param flags `NOBLOCK`
+   * @returns the message's full size (more than `buffer.length` when truncated)
+   * @throws {Again} with NOBLOCK when nothing is waiting
+   */
+  recvInto(buffer: Uint8Array, flags = 0): number {
+    const h = this.#handle;
+    if (!h) throw closedSocketError("receive");
+    if (!(buffer instanceof Uint8Array)) {
+      throw new TypeError(
+        `Cannot receive into ${describe(buffer)}: expected a Uint8Array`,
+      );
+    }
+    const sym = this.#sym;
+    let size = sym.zmq_recv(h, buffer, BigInt(buffer.length), flags);
+    while (size < 0) {
+      const errno = sym.zmq_errno();
+      if (errno !== EINTR) throw errorFor(errno, "Cannot receive");
+      size = sym.zmq_recv(h, buffer, BigInt(buffer.length), flags);
+    }
+    return size;
   }
 
   /**
@@ -799,7 +843,11 @@ export class Socket implements Disposable {
 
   /** Whether the last part received had more parts after it. */
   get rcvmore(): boolean {
-    return recvMore(this.#sym);
+    return this.#getInt(
+      this.handle("get socket option RCVMORE"),
+      RCVMORE,
+      "Cannot get socket option RCVMORE",
+    ) === 1;
   }
 
   /**

@@ -78,6 +78,18 @@ export const symbols = {
   zmq_msg_close: { parameters: ["buffer"], result: "i32" },
   // void *zmq_msg_data(zmq_msg_t *msg)
   zmq_msg_data: { parameters: ["buffer"], result: "pointer" },
+  // void *zmq_msg_data(zmq_msg_t *msg), only the low 32 bits: a cheap test of
+  // "is the payload stored inside the zmq_msg_t" (a full pointer costs ~50 ns)
+  zmq_msg_data_low: {
+    name: "zmq_msg_data",
+    parameters: ["buffer"],
+    result: "u32",
+  },
+  // int zmq_recv(void *socket, void *buf, size_t len, int flags)
+  zmq_recv: {
+    parameters: ["pointer", "buffer", "usize", "i32"],
+    result: "i32",
+  },
   // int zmq_msg_more(const zmq_msg_t *msg)
   zmq_msg_more: { parameters: ["buffer"], result: "i32" },
   // const char *zmq_msg_gets(const zmq_msg_t *msg, const char *property)

@@ -5,12 +5,14 @@
  * command to run and fails.
  *
  * Usage: deno run --allow-run --allow-read --allow-env scripts/setup.ts [--python]
- *   --python  also install python3-zmq and python3-tornado (interop peers, benchmarks)
+ *   --python  also install python3-zmq and python3-tornado (interop peers)
+ *   --bench   also python, gcc and zmq.h (libzmq3-dev) for the C baselines
  */
 
 import { installHint, LIBZMQ_PATH_ENV } from "../ffi/library.ts";
 
-const wantPython = Deno.args.includes("--python");
+const wantBench = Deno.args.includes("--bench");
+const wantPython = wantBench || Deno.args.includes("--python");
 
 async function run(
   cmd: string,
@@ -99,6 +101,16 @@ if (wantPython && !(await hasPythonZmq())) {
   ) {
     missing.push(
       "pyzmq and tornado for /usr/bin/python3 are missing. Install them with: apt-get install python3-zmq python3-tornado",
+    );
+  }
+}
+if (
+  wantBench &&
+  !(await run("sh", ["-c", "command -v gcc && test -f /usr/include/zmq.h"]))
+) {
+  if (!(await aptInstall(["gcc", "libc6-dev", "libzmq3-dev"]))) {
+    missing.push(
+      "gcc and zmq.h are missing for the C baselines. Install them with: apt-get install gcc libzmq3-dev",
     );
   }
 }

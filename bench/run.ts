@@ -1,0 +1,383 @@
+/**
+ * `deno task bench`: zmqloop against C libzmq and PyZMQ (ZMQStream on
+ * tornado), all measured in this run on this machine, printed as a table of
+ * values, baselines and ratios. `--quick` runs smaller counts (a smoke run).
+ *
+ * Needs gcc and zmq.h (libzmq3-dev), and /usr/bin/python3 with pyzmq and
+ * tornado: `deno task setup --bench` installs them (as root on Debian).
+ */
+
+const quick = Deno.args.includes("--quick");
+const here = new URL(".", import.meta.url).pathname;
+const bin = `${here}bin/zmqbench`;
+const deno = Deno.execPath();
+const PY = "/usr/bin/python3";
+
+interface Row {
+  scenario: string;
+  value: number;
+  unit: string;
+  baseline: number;
+  baselineName: string;
+  ratio: number;
+  target: string;
+  ok: boolean;
+}
+
+async function build(): Promise<void> {
+  await Deno.mkdir(`${here}bin`, { recursive: true });
+  const r = await new Deno.Command("gcc", {
+    args: ["-O2", "-o", bin, `${here}c/zmqbench.c`, "-lzmq"],
+  }).output();
+  if (!r.success) {
+    throw new Error(
+      `Cannot build the C baseline (gcc and zmq.h needed: deno task setup --bench):\n${
+        new TextDecoder().decode(r.stderr)
+      }`,
+    );
+  }
+}
+
+/** A running peer: its first JSON line with an endpoint, then its last result. */
+class Peer {
+  #child: Deno.ChildProcess;
+  #lines: string[] = [];
+  #waiters: (() => void)[] = [];
+  #done: Promise<void>;
+  readonly name: string;
+
+  constructor(cmd: string, args: string[]) {
+    this.name = [cmd.split("/").pop(), ...args].join(" ");
+    const child = this.#child = new Deno.Command(cmd, {
+      args,
+      stdout: "piped",
+      stderr: "inherit",
+      stdin: "null",
+    }).spawn();
+    this.#done = (async () => {
+      let buffered = "";
+      for await (
+        const chunk of child.stdout.pipeThrough(new TextDecoderStream())
+      ) {
+        buffered += chunk;
+        const parts = buffered.split("\n");
+        buffered = parts.pop()!;
+        for (const line of parts) if (line.trim()) this.#lines.push(line);
+        for (const w of this.#waiters.splice(0)) w();
+      }
+      for (const w of this.#waiters.splice(0)) w();
+    })();
+  }
+
+  async #line(
+    index: number,
+    timeoutMs: number,
+  ): // deno-lint-ignore no-explicit-any
+  Promise<any> {
+    const end = Date.now() + timeoutMs;
+    while (this.#lines.length <= index) {
+      if (Date.now() > end) {
+        throw new Error(`${this.name}: no output in ${timeoutMs} ms`);
+      }
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        new Promise<void>((r) => this.#waiters.push(r)),
+        this.#done,
+        new Promise<void>((r) => timer = setTimeout(r, 100)),
+      ]);
+      clearTimeout(timer);
+      if (this.#lines.length <= index) {
+        const status = await Promise.race([
+          this.#child.status,
+          Promise.resolve(null),
+        ]);
+        if (status && this.#lines.length <= index) {
+          throw new Error(
+            `${this.name}: exited (${status.code}) without output`,
+          );
+        }
+      }
+    }
+    return JSON.parse(this.#lines[index]!);
+  }
+
+  async endpoint(): Promise<string> {
+    return (await this.#line(0, 10_000)).endpoint;
+  }
+
+  // deno-lint-ignore no-explicit-any
+  async result(timeoutMs = 120_000): Promise<any> {
+    const status = await Promise.race([
+      this.#child.status,
+      new Promise<null>((r) => setTimeout(() => r(null), timeoutMs)),
+    ]);
+    if (!status) {
+      this.#child.kill("SIGKILL");
+      throw new Error(`${this.name}: timed out after ${timeoutMs} ms`);
+    }
+    await this.#done;
+    if (!status.success) {
+      throw new Error(`${this.name}: exit code ${status.code}`);
+    }
+    return JSON.parse(this.#lines[this.#lines.length - 1]!);
+  }
+}
+
+const denoPeer = (...args: string[]) =>
+  new Peer(deno, ["run", "-A", `${here}peer.ts`, ...args]);
+const cPeer = (...args: string[]) => new Peer(bin, args);
+const pyPeer = (...args: string[]) => new Peer(PY, [`${here}peer.py`, ...args]);
+const EP = "tcp://127.0.0.1:*";
+
+/** Server bound first, then the client connects; returns both results. */
+async function pair(server: Peer, client: (ep: string) => Peer) {
+  const ep = await server.endpoint();
+  const c = client(ep);
+  const [s, r] = await Promise.all([server.result(), c.result()]);
+  return { server: s, client: r };
+}
+
+const rows: Row[] = [];
+function row(
+  scenario: string,
+  value: number,
+  unit: string,
+  baseline: number,
+  baselineName: string,
+  target: string,
+  ok: (ratio: number) => boolean,
+) {
+  const ratio = value / baseline;
+  rows.push({
+    scenario,
+    value,
+    unit,
+    baseline,
+    baselineName,
+    ratio,
+    target,
+    ok: ok(ratio),
+  });
+  console.error(
+    `  ${scenario}: ${fmt(value)} ${unit} vs ${
+      fmt(baseline)
+    } (${baselineName}) = ${ratio.toFixed(2)}`,
+  );
+}
+const fmt = (n: number) =>
+  n >= 1e6
+    ? `${(n / 1e6).toFixed(2)}M`
+    : n >= 1e4
+    ? `${(n / 1e3).toFixed(0)}k`
+    : n.toFixed(n < 10 ? 2 : 1);
+
+await build();
+const N = quick ? 200_000 : 2_000_000;
+const RT = quick ? 2_000 : 20_000;
+const TP = quick ? 100_000 : 1_000_000;
+const TP_PY = quick ? 50_000 : 200_000;
+const BIG = quick ? 2_000 : 20_000;
+
+console.error("raw layer: sync PUSH->PULL over inproc, 16 B");
+const cInproc = (await cPeer("inproc", String(N)).result()).rate;
+const dInto = (await denoPeer("inproc", String(N), "recvInto").result()).rate;
+const dRecv = (await denoPeer("inproc", String(N), "recv").result()).rate;
+row(
+  "inproc 16 B, send + recvInto",
+  dInto,
+  "msg/s",
+  cInproc,
+  "C",
+  ">= 0.80",
+  (r) => r >= 0.8,
+);
+row(
+  "inproc 16 B, send + recv (new array)",
+  dRecv,
+  "msg/s",
+  cInproc,
+  "C",
+  "info",
+  () => true,
+);
+
+console.error("round trip: C REQ client, 16 B over tcp loopback");
+const req = (ep: string) => cPeer("req", ep, String(RT), "16");
+const rttC =
+  (await pair(cPeer("rep", EP, String(RT + 100)), req)).client.rtt_us;
+const rttPy =
+  (await pair(pyPeer("rep-stream", EP, String(RT)), req)).client.rtt_us;
+const rttHandler =
+  (await pair(denoPeer("rep-handler", EP, String(RT)), req)).client.rtt_us;
+const rttStream =
+  (await pair(denoPeer("rep-stream", EP, String(RT)), req)).client.rtt_us;
+row(
+  "RTT, IOLoop.addHandler REP",
+  rttHandler,
+  "µs",
+  rttC,
+  "C blocking REP",
+  "<= 1.0",
+  (r) => r <= 1.0,
+);
+row(
+  "RTT, IOLoop.addHandler REP",
+  rttHandler,
+  "µs",
+  rttPy,
+  "pyzmq ZMQStream",
+  "<= 0.5",
+  (r) => r <= 0.5,
+);
+row(
+  "RTT, ZMQStream echo",
+  rttStream,
+  "µs",
+  rttC,
+  "C blocking REP",
+  "<= 1.0",
+  (r) => r <= 1.0,
+);
+row(
+  "RTT, ZMQStream echo",
+  rttStream,
+  "µs",
+  rttPy,
+  "pyzmq ZMQStream",
+  "<= 0.5",
+  (r) => r <= 0.5,
+);
+
+console.error("throughput: C PUSH sender, 16 B over tcp loopback");
+const push = (n: number, size: number) => (ep: string) =>
+  cPeer("push", ep, String(n), String(size));
+const tpC = (await pair(cPeer("pull", EP, String(TP)), push(TP, 16))).server;
+const tpD =
+  (await pair(denoPeer("pull-stream", EP, String(TP)), push(TP, 16))).server;
+const tpPy =
+  (await pair(pyPeer("pull-stream", EP, String(TP_PY)), push(TP_PY, 16)))
+    .server;
+row(
+  "recv 16 B, ZMQStream onRecv",
+  tpD.rate,
+  "msg/s",
+  tpC.rate,
+  "C PULL",
+  ">= 0.30",
+  (r) => r >= 0.3,
+);
+row(
+  "recv 16 B, ZMQStream onRecv",
+  tpD.rate,
+  "msg/s",
+  tpPy.rate,
+  "pyzmq ZMQStream",
+  ">= 20",
+  (r) => r >= 20,
+);
+const bigC =
+  (await pair(cPeer("pull", EP, String(BIG)), push(BIG, 65536))).server;
+const bigD =
+  (await pair(denoPeer("pull-stream", EP, String(BIG)), push(BIG, 65536)))
+    .server;
+row(
+  "recv 64 KiB, ZMQStream onRecv",
+  bigD.mbps,
+  "MB/s",
+  bigC.mbps,
+  "C PULL",
+  ">= 0.70",
+  (r) => r >= 0.7,
+);
+
+console.error("send: to a C PULL, 16 B over tcp loopback");
+const sendC =
+  (await pair(cPeer("pull", EP, String(TP)), push(TP, 16))).server.rate;
+const sendD = (await pair(
+  cPeer("pull", EP, String(TP)),
+  (ep) => denoPeer("push-stream", ep, String(TP), "16"),
+)).server.rate;
+row(
+  "send 16 B, ZMQStream sendMultipart",
+  sendD,
+  "msg/s",
+  sendC,
+  "C PUSH",
+  ">= 0.30",
+  (r) => r >= 0.3,
+);
+
+const growth = (tpD.rssEnd - tpD.rss100k) / 1e6;
+rows.push({
+  scenario: `RSS growth, ${
+    TP / 1000
+  }k msgs through a stream (after the first 100k)`,
+  value: growth,
+  unit: "MB",
+  baseline: 30,
+  baselineName: "limit",
+  ratio: growth / 30,
+  target: "<= 30 MB",
+  ok: growth <= 30,
+});
+
+console.error("idle and timers");
+const idle =
+  (await denoPeer("idle", quick ? "2" : "10", "100").result()).cpuPercent;
+rows.push({
+  scenario: "idle, 100 sockets registered",
+  value: idle,
+  unit: "% of a core",
+  baseline: 1,
+  baselineName: "limit",
+  ratio: idle / 1,
+  target: "< 1%",
+  ok: idle < 1,
+});
+const timers = await denoPeer("timers", quick ? "50" : "200", "10").result();
+rows.push({
+  scenario: "callLater(10) lateness, median",
+  value: timers.medianMs,
+  unit: "ms",
+  baseline: 1,
+  baselineName: "limit",
+  ratio: timers.medianMs,
+  target: "< 1 ms",
+  ok: timers.medianMs < 1,
+});
+rows.push({
+  scenario: "callLater(10) lateness, p99",
+  value: timers.p99Ms,
+  unit: "ms",
+  baseline: 5,
+  baselineName: "limit",
+  ratio: timers.p99Ms / 5,
+  target: "< 5 ms",
+  ok: timers.p99Ms < 5,
+});
+
+const cpu = (await Deno.readTextFile("/proc/cpuinfo").catch(() => ""))
+  .match(/model name\s*:\s*(.*)/)?.[1] ?? "unknown CPU";
+console.log(
+  `\nzmqloop bench — ${
+    new Date().toISOString().slice(0, 10)
+  }, Deno ${Deno.version.deno}, ${cpu}, ${navigator.hardwareConcurrency} cores${
+    quick ? " (quick)" : ""
+  }\n`,
+);
+console.log("| scenario | zmqloop | baseline | ratio | target | ok |");
+console.log("|---|---:|---:|---:|---|:-:|");
+for (const r of rows) {
+  console.log(
+    `| ${r.scenario} | ${fmt(r.value)} ${r.unit} | ${
+      fmt(r.baseline)
+    } (${r.baselineName}) | ${r.ratio.toFixed(2)} | ${r.target} | ${
+      r.ok ? "yes" : "NO"
+    } |`,
+  );
+}
+await Deno.mkdir(`${here}results`, { recursive: true });
+await Deno.writeTextFile(
+  `${here}results/latest.json`,
+  JSON.stringify({ date: new Date().toISOString(), quick, rows }, null, 2),
+);
