@@ -8,6 +8,11 @@
  */
 
 const quick = Deno.args.includes("--quick");
+// --only=raw,rtt,recv,send,idle runs those groups only
+const only = Deno.args.find((a) => a.startsWith("--only="))?.slice(7).split(
+  ",",
+);
+const wants = (group: string) => !only || only.includes(group);
 const here = new URL(".", import.meta.url).pathname;
 const bin = `${here}bin/zmqbench`;
 const deno = Deno.execPath();
@@ -172,190 +177,199 @@ const fmt = (n: number) =>
     : n.toFixed(n < 10 ? 2 : 1);
 
 await build();
+// deno-lint-ignore no-explicit-any
+let lastRecv: any;
 const N = quick ? 200_000 : 2_000_000;
 const RT = quick ? 2_000 : 20_000;
 const TP = quick ? 100_000 : 1_000_000;
 const TP_PY = quick ? 50_000 : 200_000;
 const BIG = quick ? 2_000 : 20_000;
 
-console.error("raw layer: sync PUSH->PULL over inproc, 16 B");
-const cInproc = (await cPeer("inproc", String(N)).result()).rate;
-const dInto = (await denoPeer("inproc", String(N), "recvInto").result()).rate;
-const dRecv = (await denoPeer("inproc", String(N), "recv").result()).rate;
-row(
-  "inproc 16 B, send + recvInto",
-  dInto,
-  "msg/s",
-  cInproc,
-  "C",
-  ">= 0.80",
-  (r) => r >= 0.8,
-);
-row(
-  "inproc 16 B, send + recv (new array)",
-  dRecv,
-  "msg/s",
-  cInproc,
-  "C",
-  "info",
-  () => true,
-);
-
-console.error("round trip: C REQ client, 16 B over tcp loopback");
-const req = (ep: string) => cPeer("req", ep, String(RT), "16");
-const rttC =
-  (await pair(cPeer("rep", EP, String(RT + 100)), req)).client.rtt_us;
-const rttPy =
-  (await pair(pyPeer("rep-stream", EP, String(RT)), req)).client.rtt_us;
-const rttHandler =
-  (await pair(denoPeer("rep-handler", EP, String(RT)), req)).client.rtt_us;
-const rttStream =
-  (await pair(denoPeer("rep-stream", EP, String(RT)), req)).client.rtt_us;
-row(
-  "RTT, IOLoop.addHandler REP",
-  rttHandler,
-  "µs",
-  rttC,
-  "C blocking REP",
-  "<= 1.0",
-  (r) => r <= 1.0,
-);
-row(
-  "RTT, IOLoop.addHandler REP",
-  rttHandler,
-  "µs",
-  rttPy,
-  "pyzmq ZMQStream",
-  "<= 0.5",
-  (r) => r <= 0.5,
-);
-row(
-  "RTT, ZMQStream echo",
-  rttStream,
-  "µs",
-  rttC,
-  "C blocking REP",
-  "<= 1.0",
-  (r) => r <= 1.0,
-);
-row(
-  "RTT, ZMQStream echo",
-  rttStream,
-  "µs",
-  rttPy,
-  "pyzmq ZMQStream",
-  "<= 0.5",
-  (r) => r <= 0.5,
-);
-
-console.error("throughput: C PUSH sender, 16 B over tcp loopback");
+if (wants("raw")) {
+  console.error("raw layer: sync PUSH->PULL over inproc, 16 B");
+  const cInproc = (await cPeer("inproc", String(N)).result()).rate;
+  const dInto = (await denoPeer("inproc", String(N), "recvInto").result()).rate;
+  const dRecv = (await denoPeer("inproc", String(N), "recv").result()).rate;
+  row(
+    "inproc 16 B, send + recvInto",
+    dInto,
+    "msg/s",
+    cInproc,
+    "C",
+    ">= 0.80",
+    (r) => r >= 0.8,
+  );
+  row(
+    "inproc 16 B, send + recv (new array)",
+    dRecv,
+    "msg/s",
+    cInproc,
+    "C",
+    "info",
+    () => true,
+  );
+}
+if (wants("rtt")) {
+  console.error("round trip: C REQ client, 16 B over tcp loopback");
+  const req = (ep: string) => cPeer("req", ep, String(RT), "16");
+  const rttC =
+    (await pair(cPeer("rep", EP, String(RT + 100)), req)).client.rtt_us;
+  const rttPy =
+    (await pair(pyPeer("rep-stream", EP, String(RT)), req)).client.rtt_us;
+  const rttHandler =
+    (await pair(denoPeer("rep-handler", EP, String(RT)), req)).client.rtt_us;
+  const rttStream =
+    (await pair(denoPeer("rep-stream", EP, String(RT)), req)).client.rtt_us;
+  row(
+    "RTT, IOLoop.addHandler REP",
+    rttHandler,
+    "µs",
+    rttC,
+    "C blocking REP",
+    "<= 1.0",
+    (r) => r <= 1.0,
+  );
+  row(
+    "RTT, IOLoop.addHandler REP",
+    rttHandler,
+    "µs",
+    rttPy,
+    "pyzmq ZMQStream",
+    "<= 0.5",
+    (r) => r <= 0.5,
+  );
+  row(
+    "RTT, ZMQStream echo",
+    rttStream,
+    "µs",
+    rttC,
+    "C blocking REP",
+    "<= 1.0",
+    (r) => r <= 1.0,
+  );
+  row(
+    "RTT, ZMQStream echo",
+    rttStream,
+    "µs",
+    rttPy,
+    "pyzmq ZMQStream",
+    "<= 0.5",
+    (r) => r <= 0.5,
+  );
+}
 const push = (n: number, size: number) => (ep: string) =>
   cPeer("push", ep, String(n), String(size));
-const tpC = (await pair(cPeer("pull", EP, String(TP)), push(TP, 16))).server;
-const tpD =
-  (await pair(denoPeer("pull-stream", EP, String(TP)), push(TP, 16))).server;
-const tpPy =
-  (await pair(pyPeer("pull-stream", EP, String(TP_PY)), push(TP_PY, 16)))
-    .server;
-row(
-  "recv 16 B, ZMQStream onRecv",
-  tpD.rate,
-  "msg/s",
-  tpC.rate,
-  "C PULL",
-  ">= 0.30",
-  (r) => r >= 0.3,
-);
-row(
-  "recv 16 B, ZMQStream onRecv",
-  tpD.rate,
-  "msg/s",
-  tpPy.rate,
-  "pyzmq ZMQStream",
-  ">= 20",
-  (r) => r >= 20,
-);
-const bigC =
-  (await pair(cPeer("pull", EP, String(BIG)), push(BIG, 65536))).server;
-const bigD =
-  (await pair(denoPeer("pull-stream", EP, String(BIG)), push(BIG, 65536)))
-    .server;
-row(
-  "recv 64 KiB, ZMQStream onRecv",
-  bigD.mbps,
-  "MB/s",
-  bigC.mbps,
-  "C PULL",
-  ">= 0.70",
-  (r) => r >= 0.7,
-);
-
-console.error("send: to a C PULL, 16 B over tcp loopback");
-const sendC =
-  (await pair(cPeer("pull", EP, String(TP)), push(TP, 16))).server.rate;
-const sendD = (await pair(
-  cPeer("pull", EP, String(TP)),
-  (ep) => denoPeer("push-stream", ep, String(TP), "16"),
-)).server.rate;
-row(
-  "send 16 B, ZMQStream sendMultipart",
-  sendD,
-  "msg/s",
-  sendC,
-  "C PUSH",
-  ">= 0.30",
-  (r) => r >= 0.3,
-);
-
-const growth = (tpD.rssEnd - tpD.rss100k) / 1e6;
-rows.push({
-  scenario: `RSS growth, ${
-    TP / 1000
-  }k msgs through a stream (after the first 100k)`,
-  value: growth,
-  unit: "MB",
-  baseline: 30,
-  baselineName: "limit",
-  ratio: growth / 30,
-  target: "<= 30 MB",
-  ok: growth <= 30,
-});
-
-console.error("idle and timers");
-const idle =
-  (await denoPeer("idle", quick ? "2" : "10", "100").result()).cpuPercent;
-rows.push({
-  scenario: "idle, 100 sockets registered",
-  value: idle,
-  unit: "% of a core",
-  baseline: 1,
-  baselineName: "limit",
-  ratio: idle / 1,
-  target: "< 1%",
-  ok: idle < 1,
-});
-const timers = await denoPeer("timers", quick ? "50" : "200", "10").result();
-rows.push({
-  scenario: "callLater(10) lateness, median",
-  value: timers.medianMs,
-  unit: "ms",
-  baseline: 1,
-  baselineName: "limit",
-  ratio: timers.medianMs,
-  target: "< 1 ms",
-  ok: timers.medianMs < 1,
-});
-rows.push({
-  scenario: "callLater(10) lateness, p99",
-  value: timers.p99Ms,
-  unit: "ms",
-  baseline: 5,
-  baselineName: "limit",
-  ratio: timers.p99Ms / 5,
-  target: "< 5 ms",
-  ok: timers.p99Ms < 5,
-});
-
+if (wants("recv")) {
+  console.error("throughput: C PUSH sender, 16 B over tcp loopback");
+  const tpC = (await pair(cPeer("pull", EP, String(TP)), push(TP, 16))).server;
+  const tpD =
+    (await pair(denoPeer("pull-stream", EP, String(TP)), push(TP, 16))).server;
+  lastRecv = tpD;
+  const tpPy =
+    (await pair(pyPeer("pull-stream", EP, String(TP_PY)), push(TP_PY, 16)))
+      .server;
+  row(
+    "recv 16 B, ZMQStream onRecv",
+    tpD.rate,
+    "msg/s",
+    tpC.rate,
+    "C PULL",
+    ">= 0.30",
+    (r) => r >= 0.3,
+  );
+  row(
+    "recv 16 B, ZMQStream onRecv",
+    tpD.rate,
+    "msg/s",
+    tpPy.rate,
+    "pyzmq ZMQStream",
+    ">= 20",
+    (r) => r >= 20,
+  );
+  const bigC =
+    (await pair(cPeer("pull", EP, String(BIG)), push(BIG, 65536))).server;
+  const bigD =
+    (await pair(denoPeer("pull-stream", EP, String(BIG)), push(BIG, 65536)))
+      .server;
+  row(
+    "recv 64 KiB, ZMQStream onRecv",
+    bigD.mbps,
+    "MB/s",
+    bigC.mbps,
+    "C PULL",
+    ">= 0.70",
+    (r) => r >= 0.7,
+  );
+}
+if (wants("send")) {
+  console.error("send: to a C PULL, 16 B over tcp loopback");
+  const sendC =
+    (await pair(cPeer("pull", EP, String(TP)), push(TP, 16))).server.rate;
+  const sendD = (await pair(
+    cPeer("pull", EP, String(TP)),
+    (ep) => denoPeer("push-stream", ep, String(TP), "16"),
+  )).server.rate;
+  row(
+    "send 16 B, ZMQStream sendMultipart",
+    sendD,
+    "msg/s",
+    sendC,
+    "C PUSH",
+    ">= 0.30",
+    (r) => r >= 0.3,
+  );
+}
+if (wants("recv")) {
+  const growth = (lastRecv.rssEnd - lastRecv.rss100k) / 1e6;
+  rows.push({
+    scenario: `RSS growth, ${
+      TP / 1000
+    }k msgs through a stream (after the first 100k)`,
+    value: growth,
+    unit: "MB",
+    baseline: 30,
+    baselineName: "limit",
+    ratio: growth / 30,
+    target: "<= 30 MB",
+    ok: growth <= 30,
+  });
+}
+if (wants("idle")) {
+  console.error("idle and timers");
+  const idle =
+    (await denoPeer("idle", quick ? "2" : "10", "100").result()).cpuPercent;
+  rows.push({
+    scenario: "idle, 100 sockets registered",
+    value: idle,
+    unit: "% of a core",
+    baseline: 1,
+    baselineName: "limit",
+    ratio: idle / 1,
+    target: "< 1%",
+    ok: idle < 1,
+  });
+  const timers = await denoPeer("timers", quick ? "50" : "200", "10").result();
+  rows.push({
+    scenario: "callLater(10) lateness, median",
+    value: timers.medianMs,
+    unit: "ms",
+    baseline: 1,
+    baselineName: "limit",
+    ratio: timers.medianMs,
+    target: "< 1 ms",
+    ok: timers.medianMs < 1,
+  });
+  rows.push({
+    scenario: "callLater(10) lateness, p99",
+    value: timers.p99Ms,
+    unit: "ms",
+    baseline: 5,
+    baselineName: "limit",
+    ratio: timers.p99Ms / 5,
+    target: "< 5 ms",
+    ok: timers.p99Ms < 5,
+  });
+}
 const cpu = (await Deno.readTextFile("/proc/cpuinfo").catch(() => ""))
   .match(/model name\s*:\s*(.*)/)?.[1] ?? "unknown CPU";
 console.log(

@@ -19,9 +19,18 @@ import {
   jsonBytes,
   type Payload,
   readCString,
+  toBytes,
 } from "./bytes.ts";
 import { errorFor, lastError, ZMQError } from "./errors.ts";
-import { EADDRINUSE, EAGAIN, EINTR, EINVAL, ENOTSOCK, ERRNO } from "./errno.ts";
+import {
+  EADDRINUSE,
+  EAGAIN,
+  EFSM,
+  EINTR,
+  EINVAL,
+  ENOTSOCK,
+  ERRNO,
+} from "./errno.ts";
 import { ContextTerminated } from "./errors.ts";
 import {
   DONTWAIT,
@@ -587,7 +596,17 @@ export class Socket implements Disposable {
     this.send(jsonBytes(value, "send JSON"), flags);
   }
 
-  #sendPart(h: Deno.PointerValue, data: Payload, flags: number): void {
+  /**
+   * Sends one part. With `soft`, "not now" returns false instead of
+   * throwing: EAGAIN, and EFSM (a REQ/REP socket whose turn it is not), which
+   * `ZMQ_EVENTS` would have reported as not writable.
+   */
+  #sendPart(
+    h: Deno.PointerValue,
+    data: Payload,
+    flags: number,
+    soft = false,
+  ): boolean {
     let buf: Uint8Array, len: number;
     if (typeof data === "string") {
       const r = encoder.encodeInto(data, STR_SCRATCH);
@@ -602,19 +621,15 @@ export class Socket implements Disposable {
       buf = data;
       len = data.length;
     } else {
-      checkPayload(data, "send");
-      buf = new Uint8Array(
-        ArrayBuffer.isView(data)
-          ? (data as ArrayBufferView).buffer
-          : data as ArrayBuffer,
-      );
+      buf = toBytes(data, "send");
       len = buf.length;
     }
     const sym = this.#sym;
-    let rc = sym.zmq_send(h, buf, BigInt(len), flags);
-    if (rc >= 0) return;
-    rc = this.#sendRetry(h, buf, len, flags);
-    if (rc < 0) throw lastError("Cannot send");
+    if (sym.zmq_send(h, buf, BigInt(len), flags) >= 0) return true;
+    if (this.#sendRetry(h, buf, len, flags) >= 0) return true;
+    const errno = sym.zmq_errno();
+    if (soft && (errno === EAGAIN || errno === EFSM)) return false;
+    throw errorFor(errno, "Cannot send");
   }
 
   #sendRetry(
@@ -752,12 +767,13 @@ export class Socket implements Disposable {
   }
 
   /**
-   * Receives the next whole message if one is waiting, without throwing on
-   * EAGAIN: the event loop's fast path.
+   * Receives the next whole message if one is waiting, without throwing
+   * when there is none: the event loop's fast path.
    *
    * @param copy false returns `Frame`s
-   * @returns the parts, or null when nothing is waiting
-   * @throws {ZMQError} for errors other than EAGAIN
+   * @returns the parts, or null when nothing can be received now (EAGAIN, or
+   * EFSM: a REQ/REP socket whose turn it is not)
+   * @throws {ZMQError} for other errors
    */
   tryRecvMultipart(copy = true): Uint8Array[] | Frame[] | null {
     const h = this.#handle;
@@ -767,9 +783,9 @@ export class Socket implements Disposable {
       const msg = newMsg();
       const size = sym.zmq_msg_recv(msg, h, DONTWAIT);
       if (size < 0) {
-        sym.zmq_msg_close(msg);
         const errno = sym.zmq_errno();
-        if (errno === EAGAIN) return null;
+        sym.zmq_msg_close(msg);
+        if (errno === EAGAIN || errno === EFSM) return null;
         throw errorFor(errno, "Cannot receive");
       }
       const frames = [new Frame(msg, size)];
@@ -779,7 +795,7 @@ export class Socket implements Disposable {
     const size = sym.zmq_msg_recv(RECV_MSG, h, DONTWAIT);
     if (size < 0) {
       const errno = sym.zmq_errno();
-      if (errno === EAGAIN) return null;
+      if (errno === EAGAIN || errno === EFSM) return null;
       throw errorFor(errno, "Cannot receive");
     }
     const parts = [this.#copyOut(size)];
@@ -796,8 +812,9 @@ export class Socket implements Disposable {
    * @param parts the parts (bytes or strings)
    * @param flags extra flags (`SNDMORE` continues the message)
    * @param options as for `send`
-   * @returns false when nothing was sent (EAGAIN), else the tracker or undefined
-   * @throws {ZMQError} for errors other than EAGAIN (nothing was sent)
+   * @returns false when nothing was sent (EAGAIN, or EFSM: not this socket's
+   * turn), else the tracker or undefined
+   * @throws {ZMQError} for other errors (nothing was sent)
    */
   trySendMultipart(
     parts: Payload[],
@@ -806,20 +823,28 @@ export class Socket implements Disposable {
   ): MessageTracker | undefined | false {
     const h = this.#handle;
     if (!h) throw closedSocketError("send");
-    try {
-      if (options && (options.copy === false || options.track)) {
+    if (options && (options.copy === false || options.track)) {
+      try {
         return this.#sendTracked(parts, flags | DONTWAIT, options);
+      } catch (error) {
+        const errno = (error as ZMQError).errno;
+        if (errno === EAGAIN || errno === EFSM) return false;
+        throw error;
       }
-      const last = parts.length - 1;
-      for (let i = 0; i < last; i++) {
-        this.#sendPart(h, parts[i]!, flags | DONTWAIT | SNDMORE);
-      }
-      this.#sendPart(h, parts[last]!, flags | DONTWAIT);
-      return undefined;
-    } catch (error) {
-      if ((error as ZMQError).errno === EAGAIN) return false;
-      throw error;
     }
+    // Only the first part can meet EAGAIN: libzmq queues a message whole.
+    const last = parts.length - 1;
+    if (last === 0) {
+      return this.#sendPart(h, parts[0]!, flags | DONTWAIT, true) && undefined;
+    }
+    if (!this.#sendPart(h, parts[0]!, flags | DONTWAIT | SNDMORE, true)) {
+      return false;
+    }
+    for (let i = 1; i < last; i++) {
+      this.#sendPart(h, parts[i]!, flags | DONTWAIT | SNDMORE);
+    }
+    this.#sendPart(h, parts[last]!, flags | DONTWAIT);
+    return undefined;
   }
 
   /**

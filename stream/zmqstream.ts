@@ -375,19 +375,24 @@ export class ZMQStream implements Disposable, AsyncIterable<Uint8Array[]> {
 
   // ---- the loop's side ----
 
-  #handleEvents = (_socket: Socket, events: number): void => {
-    if (this.#closed) return;
+  /** The loop's handler; returns true when it moved a message (maybe more). */
+  #handleEvents = (_socket: Socket, events: number): boolean => {
+    if (this.#closed) return false;
     if (this.socket.closed) {
       this.close();
-      return;
+      return false;
     }
+    let moved = false;
     try {
-      if (events & POLLIN && this.receiving()) this.#handleRecv(false);
-      if (this.#closed) return;
-      if (events & POLLOUT && this.sending()) this.#handleSend();
+      if (events & POLLIN && this.receiving()) moved = this.#handleRecv(false);
+      if (this.#closed) return false;
+      if (events & POLLOUT && this.sending()) {
+        moved = this.#handleSend() || moved;
+      }
     } finally {
       this.#rebuild();
     }
+    return moved;
   };
 
   /** Receives one message and delivers it; returns whether one was there. */

@@ -173,6 +173,7 @@ Deno.test("ZMQStream sending", async (t) => {
       f.y.onRecv((m) => got.push(text(m)));
       await until(() => got.length === 4);
       assert.equal(sent.length, 4);
+      assert.deepEqual(f.errors, []);
       assert.equal(sent[0]![0], parts, "the same array object");
       assert.deepEqual(sent[1]![0], ["b"]);
       assert.equal(sent[0]![1], undefined);
@@ -213,6 +214,7 @@ Deno.test("ZMQStream sending", async (t) => {
       "rep got q2",
       "req got re q2",
     ]);
+    assert.deepEqual(f.errors, [], "turn-taking is not an error");
   });
 
   await t.step(
