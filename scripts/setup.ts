@@ -66,16 +66,24 @@ async function hasPythonZmq(): Promise<boolean> {
   return await run("/usr/bin/python3", ["-c", "import zmq, tornado"]);
 }
 
-function isRoot(): boolean {
+async function isRoot(): Promise<boolean> {
   try {
-    return Deno.uid() === 0;
+    const uid = Deno.uid(); // needs --allow-sys=uid
+    if (uid !== null) return uid === 0;
+  } catch {
+    // no permission: ask id(1)
+  }
+  try {
+    const out = await new Deno.Command("id", { args: ["-u"], stderr: "null" })
+      .output();
+    return new TextDecoder().decode(out.stdout).trim() === "0";
   } catch {
     return false;
   }
 }
 
 async function aptInstall(packages: string[]): Promise<boolean> {
-  if (!isRoot() || !(await run("sh", ["-c", "command -v apt-get"]))) {
+  if (!(await isRoot()) || !(await run("sh", ["-c", "command -v apt-get"]))) {
     return false;
   }
   console.error(`setup: installing ${packages.join(" ")} with apt-get`);
@@ -84,6 +92,9 @@ async function aptInstall(packages: string[]): Promise<boolean> {
 }
 
 const missing: string[] = [];
+if (!(await isRoot()) && !(await hasLibzmq())) {
+  console.error("setup: not root, so nothing can be installed here");
+}
 if (!(await hasLibzmq())) {
   if (!(await aptInstall(["libzmq5"])) || !(await hasLibzmq())) {
     missing.push(
