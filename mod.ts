@@ -81,6 +81,7 @@ export {
   IOLoop,
   type IOLoopOptions,
   LoopClosedError,
+  type LoopStats,
   type Target,
 } from "./loop/ioloop.ts";
 export {

@@ -61,6 +61,16 @@ export interface IOLoopOptions {
   turnBudget?: number;
 }
 
+/** Counters of an `IOLoop`'s work (see `IOLoop.stats`). */
+export interface LoopStats {
+  /** Turns run (each is one macrotask of Deno's event loop). */
+  turns: number;
+  /** Passes over callbacks, timeouts and handlers. */
+  passes: number;
+  /** Native waits (libc `poll()` on the thread pool). */
+  parks: number;
+}
+
 /** An error raised when a closed `IOLoop` is used. */
 export class LoopClosedError extends Error {
   /**
@@ -160,6 +170,7 @@ export class IOLoop {
   #startResolve: (() => void) | null = null;
   #keepAlive: ReturnType<typeof setInterval> | undefined;
   #rawPoll: Uint8Array = new Uint8Array(72);
+  #stats: LoopStats = { turns: 0, passes: 0, parks: 0 };
   #run = () => this.#turn();
 
   /**
@@ -200,6 +211,14 @@ export class IOLoop {
   /** Whether `close()` was called. */
   get closed(): boolean {
     return this.#closed;
+  }
+
+  /**
+   * Counters since the loop was made: turns (macrotasks), passes and native
+   * parks. Under load, passes far outnumber turns and parks.
+   */
+  get stats(): Readonly<LoopStats> {
+    return { ...this.#stats };
   }
 
   #live(what: string): void {
@@ -578,8 +597,10 @@ export class IOLoop {
       return;
     }
     this.#state = "running";
+    this.#stats.turns++;
     const end = performance.now() + this.#turnBudget;
     for (let passes = 1;; passes++) {
+      this.#stats.passes++;
       const worked = this.#pass();
       if (this.#closed) {
         this.#state = "idle";
@@ -733,6 +754,7 @@ export class IOLoop {
       view.setInt16(base + 4, r.socket ? SYS_POLLIN : toSys(r.events), true);
     });
     this.#state = "parked";
+    this.#stats.parks++;
     const park = native().poll_async(fds, BigInt(n), timeoutMs);
     this.#park = park;
     park.then(() => {

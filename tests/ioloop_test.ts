@@ -112,6 +112,23 @@ Deno.test("IOLoop handlers on zmq sockets", async (t) => {
   );
 
   await t.step(
+    "an earlier timeout added while parked takes effect at once",
+    async () => {
+      const { ctx, pull } = pushPull();
+      const loop = new IOLoop({ spinWindow: 0 });
+      loop.addHandler(pull, () => {}, IOLoop.READ);
+      loop.callLater(60_000, () => {});
+      await new Promise((r) => setTimeout(r, 20)); // let it park
+      assert.ok(loop.stats.parks >= 1, "parked");
+      let fired = false;
+      loop.callLater(5, () => fired = true);
+      await until(loop, () => fired, 2000);
+      await loop.closeAndWait();
+      ctx.destroy();
+    },
+  );
+
+  await t.step(
     "a socket closed underneath gets ERROR once and is dropped",
     async () => {
       const { ctx, pull } = pushPull();

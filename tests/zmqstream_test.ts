@@ -436,6 +436,23 @@ Deno.test("ZMQStream fairness", async () => {
   await loop.closeAndWait();
 });
 
+Deno.test("ZMQStream drains a busy socket in batches, not a turn per message", async () => {
+  await using f = fixture();
+  f.x.setsockopt(SNDHWM, 0);
+  f.y.setsockopt(RCVHWM, 0);
+  const N = 20_000;
+  for (let i = 0; i < N; i++) f.x.socket.send("m");
+  const before = f.loop.stats;
+  let got = 0;
+  f.y.onRecv(() => got++);
+  await until(() => got === N, 20_000);
+  const after = f.loop.stats;
+  const turns = after.turns - before.turns, parks = after.parks - before.parks;
+  assert.ok(after.passes - before.passes >= N, "one message per pass");
+  assert.ok(turns < N / 50, `${turns} turns for ${N} messages`);
+  assert.ok(parks < N / 100, `${parks} parks for ${N} messages`);
+});
+
 Deno.test("ZMQStream promises and async iteration", async (t) => {
   await t.step("recvMultipart resolves with the next message", async () => {
     await using f = fixture();
