@@ -117,6 +117,14 @@ function initScratch(sym: ZmqSymbols): void {
 
 let nextMonitorId = 1;
 
+// size_t arguments must be BigInts (the fast FFI path); each BigInt() is a
+// heap allocation, so the common sizes are made once.
+const SIZE_ARGS: bigint[] = [];
+function sizeArg(n: number): bigint {
+  if (n >= 4096) return BigInt(n);
+  return SIZE_ARGS[n] ??= BigInt(n);
+}
+
 /** The error for using a closed socket. */
 export function closedSocketError(what: string): ZMQError {
   return new ZMQError(ENOTSOCK, `Cannot ${what}`, "the socket is closed");
@@ -625,7 +633,7 @@ export class Socket implements Disposable {
       len = buf.length;
     }
     const sym = this.#sym;
-    if (sym.zmq_send(h, buf, BigInt(len), flags) >= 0) return true;
+    if (sym.zmq_send(h, buf, sizeArg(len), flags) >= 0) return true;
     if (this.#sendRetry(h, buf, len, flags) >= 0) return true;
     const errno = sym.zmq_errno();
     if (soft && (errno === EAGAIN || errno === EFSM)) return false;
@@ -643,7 +651,7 @@ export class Socket implements Disposable {
     for (;;) {
       const errno = sym.zmq_errno();
       if (errno !== EINTR) return rc;
-      rc = sym.zmq_send(h, buf, BigInt(len), flags);
+      rc = sym.zmq_send(h, buf, sizeArg(len), flags);
       if (rc >= 0) return rc;
     }
   }
@@ -757,11 +765,11 @@ export class Socket implements Disposable {
       );
     }
     const sym = this.#sym;
-    let size = sym.zmq_recv(h, buffer, BigInt(buffer.length), flags);
+    let size = sym.zmq_recv(h, buffer, sizeArg(buffer.length), flags);
     while (size < 0) {
       const errno = sym.zmq_errno();
       if (errno !== EINTR) throw errorFor(errno, "Cannot receive");
-      size = sym.zmq_recv(h, buffer, BigInt(buffer.length), flags);
+      size = sym.zmq_recv(h, buffer, sizeArg(buffer.length), flags);
     }
     return size;
   }

@@ -36,12 +36,17 @@ int main(int argc, char **argv) {
     zmq_bind(pull, "inproc://bench");
     zmq_connect(push, "inproc://bench");
     memset(buf, 'x', 16);
-    double t0 = now_s();
-    for (long i = 0; i < n; i += 100) {
-      for (int j = 0; j < 100; j++) zmq_send(push, buf, 16, 0);
-      for (int j = 0; j < 100; j++) zmq_recv(pull, buf, sizeof buf, 0);
+    double best = 0;
+    for (int round = 0; round < 5; round++) {  // round 0 warms up, as on the Deno side
+      double t0 = now_s();
+      for (long i = 0; i < n; i += 100) {
+        for (int j = 0; j < 100; j++) zmq_send(push, buf, 16, 0);
+        for (int j = 0; j < 100; j++) zmq_recv(pull, buf, sizeof buf, 0);
+      }
+      double rate = n / (now_s() - t0);
+      if (round && rate > best) best = rate;
     }
-    printf("{\"rate\": %.0f}\n", n / (now_s() - t0));
+    printf("{\"rate\": %.0f}\n", best);
     zmq_close(pull); zmq_close(push);
   } else if (!strcmp(mode, "rep")) {
     long n = atol(argv[3]);
