@@ -448,7 +448,7 @@ export class Socket implements Disposable {
       : OPT_VALUE.length;
     OPT_LEN[0] = BigInt(size);
     if (this.#sym.zmq_getsockopt(h, option, OPT_VALUE, OPT_LEN) !== 0) {
-      throw lastError(what);
+      this.#getRetry(h, option, BigInt(size), what);
     }
     const len = Number(OPT_LEN[0]);
     switch (spec.type) {
@@ -469,9 +469,28 @@ export class Socket implements Disposable {
   #getInt(h: Deno.PointerValue, option: number, what: string): number {
     OPT_LEN[0] = 4n;
     if (this.#sym.zmq_getsockopt(h, option, OPT_VALUE, OPT_LEN) !== 0) {
-      throw lastError(what);
+      this.#getRetry(h, option, 4n, what);
     }
     return OPT_VIEW.getInt32(0, true);
+  }
+
+  /**
+   * A failed getsockopt: retried while a signal interrupted it (EINTR, which
+   * libzmq reports when it processes its mailbox, e.g. for EVENTS), else thrown.
+   */
+  #getRetry(
+    h: Deno.PointerValue,
+    option: number,
+    size: bigint,
+    what: string,
+  ): void {
+    const sym = this.#sym;
+    for (;;) {
+      const errno = sym.zmq_errno();
+      if (errno !== EINTR) throw errorFor(errno, what);
+      OPT_LEN[0] = size;
+      if (sym.zmq_getsockopt(h, option, OPT_VALUE, OPT_LEN) === 0) return;
+    }
   }
 
   /**
@@ -483,7 +502,7 @@ export class Socket implements Disposable {
     if (!h) throw closedSocketError("read socket events");
     OPT_LEN[0] = 4n;
     if (this.#sym.zmq_getsockopt(h, EVENTS, OPT_VALUE, OPT_LEN) !== 0) {
-      throw lastError("Cannot get socket option EVENTS");
+      this.#getRetry(h, EVENTS, 4n, "Cannot get socket option EVENTS");
     }
     return OPT_VALUE[0]!;
   }
@@ -495,7 +514,7 @@ export class Socket implements Disposable {
     OPT_LEN[0] = 8n;
     OPT_VIEW.setBigInt64(0, 0n, true);
     if (this.#sym.zmq_getsockopt(h, FD, OPT_VALUE, OPT_LEN) !== 0) {
-      throw lastError("Cannot get socket option FD");
+      this.#getRetry(h, FD, 8n, "Cannot get socket option FD");
     }
     this.#fd = Number(OPT_LEN[0]) === 4
       ? OPT_VIEW.getInt32(0, true)
@@ -789,9 +808,13 @@ export class Socket implements Disposable {
     const sym = this.#sym;
     if (!copy) {
       const msg = newMsg();
-      const size = sym.zmq_msg_recv(msg, h, DONTWAIT);
-      if (size < 0) {
+      let size = sym.zmq_msg_recv(msg, h, DONTWAIT);
+      while (size < 0) {
         const errno = sym.zmq_errno();
+        if (errno === EINTR) {
+          size = sym.zmq_msg_recv(msg, h, DONTWAIT);
+          continue;
+        }
         sym.zmq_msg_close(msg);
         if (errno === EAGAIN || errno === EFSM) return null;
         throw errorFor(errno, "Cannot receive");
@@ -800,11 +823,12 @@ export class Socket implements Disposable {
       while (frames[frames.length - 1]!.more) frames.push(this.recvFrame(0));
       return frames;
     }
-    const size = sym.zmq_msg_recv(RECV_MSG, h, DONTWAIT);
-    if (size < 0) {
+    let size = sym.zmq_msg_recv(RECV_MSG, h, DONTWAIT);
+    while (size < 0) {
       const errno = sym.zmq_errno();
       if (errno === EAGAIN || errno === EFSM) return null;
-      throw errorFor(errno, "Cannot receive");
+      if (errno !== EINTR) throw errorFor(errno, "Cannot receive");
+      size = sym.zmq_msg_recv(RECV_MSG, h, DONTWAIT);
     }
     const parts = [this.#copyOut(size)];
     while (recvMore(sym)) {

@@ -670,10 +670,12 @@ export class IOLoop {
         else if (reg.socket) {
           try {
             ready = reg.socket.events & reg.events;
-          } catch {
-            // Closed underneath: tell the handler once, then forget it.
-            this.removeHandler(reg.target);
-            this.#call(reg, POLLERR);
+          } catch (error) {
+            if (reg.socket.closed) {
+              // Closed underneath: tell the handler once, then forget it.
+              this.removeHandler(reg.target);
+              this.#call(reg, POLLERR);
+            } else this.#report(error); // keep the handler: it may recover
             worked = true;
             continue;
           }

@@ -21,6 +21,7 @@ import {
   ZMQError,
   ZMQStream,
 } from "../mod.ts";
+import { MOD_URL, runDeno } from "./_helpers.ts";
 
 const dec = new TextDecoder();
 const text = (msg: Uint8Array[]) => msg.map((p) => dec.decode(p));
@@ -525,4 +526,45 @@ Deno.test("ZMQStream bad input", async () => {
   assert.throws(() => f.x.sendJson(10n), TypeError);
   assert.throws(() => f.x.send("x", 0, { callback: 3 as never }), TypeError);
   assert.equal(f.x.sendQueueLength, 0, "nothing queued by bad input");
+});
+
+Deno.test("ZMQStream survives signals (EINTR) under load", async () => {
+  // --cpu-prof makes V8 signal the JS thread ~1000 times a second, so libzmq
+  // calls fail with EINTR now and then: they must be retried, and a handler
+  // must never be dropped for it (it once was, stalling the stream).
+  const dir = await Deno.makeTempDir();
+  const script = `${dir}/signals.ts`;
+  await Deno.writeTextFile(
+    script,
+    `
+    import { Context, IOLoop, PULL, PUSH, ZMQStream } from "${MOD_URL}";
+    const ctx = new Context();
+    const loop = new IOLoop();
+    const pull = new ZMQStream(ctx.socket(PULL), loop);
+    const port = pull.socket.bindToRandomPort("tcp://127.0.0.1");
+    const push = new ZMQStream(ctx.socket(PUSH), loop);
+    push.connect("tcp://127.0.0.1:" + port);
+    const N = 200_000;
+    let got = 0;
+    const errors: unknown[] = [];
+    loop.errorHandler = (e) => errors.push(e);
+    pull.onRecv(() => { if (++got === N) loop.stop(); });
+    let sent = 0;
+    const feed = () => {
+      for (let i = 0; i < 5000 && sent < N; i++, sent++) push.send("0123456789abcdef");
+      if (sent < N) push.drained().then(feed);
+    };
+    feed();
+    await loop.start();
+    console.log(JSON.stringify({ got, errors: errors.length }));
+    push.close(); pull.close(); loop.close(); ctx.destroy();
+  `,
+  );
+  const r = await runDeno(
+    ["run", "--allow-ffi", "--allow-env", "--cpu-prof", script],
+    { cwd: dir, timeoutMs: 60_000 },
+  );
+  await Deno.remove(dir, { recursive: true });
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(JSON.parse(r.stdout.trim()), { got: 200_000, errors: 0 });
 });
