@@ -598,7 +598,8 @@ export class IOLoop {
     }
     this.#state = "running";
     this.#stats.turns++;
-    const end = performance.now() + this.#turnBudget;
+    const start = performance.now();
+    const end = start + this.#turnBudget;
     for (let passes = 1;; passes++) {
       this.#stats.passes++;
       const worked = this.#pass();
@@ -617,7 +618,7 @@ export class IOLoop {
           return;
         }
       }
-      if (passes === 1) this.#lastActivity = end - this.#turnBudget;
+      if (passes === 1) this.#lastActivity = start; // for the spin window
     }
     this.#idle();
   }
