@@ -11,11 +11,6 @@ export type Payload = Uint8Array | string;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-/** UTF-8 encodes a string (a fresh array). */
-export function utf8(text: string): Uint8Array {
-  return encoder.encode(text);
-}
-
 /** Decodes UTF-8 bytes. */
 export function fromUtf8(bytes: Uint8Array): string {
   return decoder.decode(bytes);

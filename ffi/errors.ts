@@ -126,9 +126,3 @@ export function errorFor(errno: number, what?: string): ZMQError {
 export function lastError(what?: string): ZMQError {
   return errorFor(lib().zmq_errno(), what);
 }
-
-/** Throws the last libzmq error when `rc` is negative; returns `rc`. */
-export function check(rc: number, what: string): number {
-  if (rc < 0) throw lastError(what);
-  return rc;
-}

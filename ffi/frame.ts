@@ -307,11 +307,6 @@ export function collectZeroCopy(): number {
   return inFlight.size;
 }
 
-/** How many zero-copy buffers libzmq may still hold. */
-export function zeroCopyInFlight(): number {
-  return inFlight.size === 0 ? 0 : collectZeroCopy();
-}
-
 /**
  * Initialises `msg` with the caller's buffer, without a copy, and keeps the
  * buffer reachable until libzmq is done with it. Returns false (nothing
