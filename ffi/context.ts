@@ -5,7 +5,12 @@
  */
 
 import { lib } from "./library.ts";
-import { ContextTerminated, lastError, ZMQError } from "./errors.ts";
+import {
+  ContextTerminated,
+  lastError,
+  retryEintr,
+  ZMQError,
+} from "./errors.ts";
 import { EINTR, ERRNO } from "./errno.ts";
 import { IO_THREADS } from "./constants.ts";
 import { describe } from "./bytes.ts";
@@ -136,7 +141,7 @@ export class Context implements Disposable, SocketOwner {
    */
   get(option: number): number {
     const h = this.#live(`get context option ${option}`);
-    const rc = lib().zmq_ctx_get(h, option);
+    const rc = retryEintr(() => lib().zmq_ctx_get(h, option));
     if (rc < 0) throw lastError(`Cannot get context option ${option}`);
     return rc;
   }
@@ -156,7 +161,7 @@ export class Context implements Disposable, SocketOwner {
       );
     }
     const h = this.#live(`set context option ${option}`);
-    if (lib().zmq_ctx_set(h, option, value) !== 0) {
+    if (retryEintr(() => lib().zmq_ctx_set(h, option, value)) !== 0) {
       throw lastError(`Cannot set context option ${option} to ${value}`);
     }
   }

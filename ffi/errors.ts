@@ -6,7 +6,7 @@
  */
 
 import { lib } from "./library.ts";
-import { EAGAIN, errnoName, ETERM } from "./errno.ts";
+import { EAGAIN, EINTR, errnoName, ETERM } from "./errno.ts";
 
 /** libzmq's text for an errno (`zmq_strerror`), or its symbolic name. */
 export function strerror(errno: number): string {
@@ -120,6 +120,17 @@ export function errorFor(errno: number, what?: string): ZMQError {
   if (errno === EAGAIN) return new Again(what);
   if (errno === ETERM) return new ContextTerminated(what);
   return new ZMQError(errno, what);
+}
+
+/**
+ * Runs a libzmq call that returns an int, again while a signal interrupts
+ * it (EINTR: libzmq processes its mailbox in most calls, so any signal
+ * delivered to this thread can surface there). Returns the last result.
+ */
+export function retryEintr(call: () => number): number {
+  let rc = call();
+  while (rc < 0 && lib().zmq_errno() === EINTR) rc = call();
+  return rc;
 }
 
 /** The checkpoint: the typed error for the last failed libzmq call. */

@@ -21,7 +21,7 @@ import {
   readCString,
   toBytes,
 } from "./bytes.ts";
-import { errorFor, lastError, ZMQError } from "./errors.ts";
+import { errorFor, lastError, retryEintr, ZMQError } from "./errors.ts";
 import {
   EADDRINUSE,
   EAGAIN,
@@ -179,7 +179,10 @@ export class Socket implements Disposable {
         `Cannot create a ${SOCKET_TYPE_NAMES[type] ?? type} socket`,
       );
     }
-    const handle = sym.zmq_socket(ctx, type);
+    let handle = sym.zmq_socket(ctx, type);
+    while (!handle && sym.zmq_errno() === EINTR) {
+      handle = sym.zmq_socket(ctx, type);
+    }
     if (!handle) {
       throw lastError(
         `Cannot create a socket of type ${SOCKET_TYPE_NAMES[type] ?? type}`,
@@ -263,7 +266,8 @@ export class Socket implements Disposable {
       );
     }
     const h = this.handle(`${verb} "${addr}"`);
-    if (fn(h, cString(addr)) !== 0) {
+    const endpoint = cString(addr);
+    if (retryEintr(() => fn(h, endpoint)) !== 0) {
       throw lastError(`Cannot ${verb} "${addr}"`);
     }
   }
@@ -409,7 +413,10 @@ export class Socket implements Disposable {
         len = buf.length;
       }
     }
-    if (this.#sym.zmq_setsockopt(h, option, buf, BigInt(len)) !== 0) {
+    const size = BigInt(len);
+    if (
+      retryEintr(() => this.#sym.zmq_setsockopt(h, option, buf, size)) !== 0
+    ) {
       throw lastError(what);
     }
   }
@@ -1001,7 +1008,8 @@ export class Socket implements Disposable {
     const h = this.handle("start a monitor");
     if (this.#monitor && !this.#monitor.closed) return this.#monitor;
     const endpoint = addr ?? `inproc://zmqloop.monitor.${nextMonitorId++}`;
-    if (this.#sym.zmq_socket_monitor(h, cString(endpoint), events) !== 0) {
+    const ep = cString(endpoint);
+    if (retryEintr(() => this.#sym.zmq_socket_monitor(h, ep, events)) !== 0) {
       throw lastError(`Cannot start a monitor on "${endpoint}"`);
     }
     const pair = new Socket(this.#owner, PAIR);
