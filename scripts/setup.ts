@@ -6,6 +6,8 @@
  *
  * Usage: deno run --allow-run --allow-read --allow-env scripts/setup.ts [--python]
  *   --python  also install python3-zmq and python3-tornado (interop peers)
+ *   --interop the same, but only warn when they cannot be installed (the
+ *             interop tests are then skipped and say so)
  *   --bench   also python, gcc and zmq.h (libzmq3-dev) for the C baselines
  */
 
@@ -13,6 +15,7 @@ import { installHint, LIBZMQ_PATH_ENV } from "../ffi/library.ts";
 
 const wantBench = Deno.args.includes("--bench");
 const wantPython = wantBench || Deno.args.includes("--python");
+const wantInterop = Deno.args.includes("--interop");
 
 async function run(
   cmd: string,
@@ -82,12 +85,14 @@ async function isRoot(): Promise<boolean> {
   }
 }
 
+let aptUpdated = false;
+
 async function aptInstall(packages: string[]): Promise<boolean> {
   if (!(await isRoot()) || !(await run("sh", ["-c", "command -v apt-get"]))) {
     return false;
   }
   console.error(`setup: installing ${packages.join(" ")} with apt-get`);
-  await run("apt-get", ["update", "-q"]);
+  if (!aptUpdated) aptUpdated = await run("apt-get", ["update", "-q"]);
   return await run("apt-get", ["install", "-y", "-q", ...packages]);
 }
 
@@ -114,6 +119,15 @@ if (wantPython && !(await hasPythonZmq())) {
       "pyzmq and tornado for /usr/bin/python3 are missing. Install them with: apt-get install python3-zmq python3-tornado",
     );
   }
+}
+if (
+  wantInterop && !wantPython && !(await hasPythonZmq()) &&
+  !((await aptInstall(["python3-zmq", "python3-tornado"])) &&
+    (await hasPythonZmq()))
+) {
+  console.error(
+    "setup: pyzmq for /usr/bin/python3 is missing, so the interop tests will be skipped. Install it with: apt-get install python3-zmq python3-tornado",
+  );
 }
 if (
   wantBench &&
