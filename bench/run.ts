@@ -5,7 +5,11 @@
  *
  * Needs gcc and zmq.h (libzmq3-dev), and /usr/bin/python3 with pyzmq and
  * tornado: `deno task setup --bench` installs them (as root on Debian).
+ * Also writes bench/results/latest.json and, for a full run, bench/chart.svg.
  */
+
+import { zmqVersion } from "../mod.ts";
+import { renderChart } from "./chart.ts";
 
 const quick = Deno.args.includes("--quick");
 // --only=raw,rtt,recv,send,idle runs those groups only
@@ -390,8 +394,22 @@ for (const r of rows) {
     } |`,
   );
 }
+const subtitle = `${
+  new Date().toISOString().slice(0, 10)
+}, Deno ${Deno.version.deno}, libzmq ${zmqVersion()}, ${cpu}, ${navigator.hardwareConcurrency} cores (shared)${
+  quick ? ", quick run" : ""
+}. Reproduce: deno task bench`;
 await Deno.mkdir(`${here}results`, { recursive: true });
 await Deno.writeTextFile(
   `${here}results/latest.json`,
-  JSON.stringify({ date: new Date().toISOString(), quick, rows }, null, 2),
+  JSON.stringify(
+    { date: new Date().toISOString(), quick, subtitle, rows },
+    null,
+    2,
+  ),
 );
+// A partial run (--only) would draw a partial chart: keep the full one.
+if (!only) {
+  await Deno.writeTextFile(`${here}chart.svg`, renderChart(rows, subtitle));
+  console.log(`\nchart: bench/chart.svg`);
+}
