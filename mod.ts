@@ -95,3 +95,17 @@ export {
   type SendStatus,
   ZMQStream,
 } from "./stream/zmqstream.ts";
+export {
+  type AuthDecision,
+  Authenticator,
+  type AuthenticatorOptions,
+  CURVE_ALLOW_ANY,
+  type CurveCallback,
+  ZAP_ENDPOINT,
+} from "./auth/authenticator.ts";
+export {
+  CertificateError,
+  createCertificates,
+  loadCertificate,
+  loadCertificates,
+} from "./auth/certs.ts";

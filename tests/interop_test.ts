@@ -7,10 +7,12 @@
 import assert from "node:assert/strict";
 import {
   Context,
+  createCertificates,
   CURVE_SECRETKEY,
   CURVE_SERVER,
   curveKeypair,
   IOLoop,
+  loadCertificate,
   PULL,
   REP,
   REQ,
@@ -248,5 +250,33 @@ Deno.test({
     exchange().then(() => h.loop.stop(), h.loop.errorHandler);
     await h.run();
     req.close();
+  },
+});
+
+Deno.test({
+  name: name(
+    "interop: certificates written by zmqloop load in PyZMQ, and the reverse",
+  ),
+  ignore,
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    try {
+      const [, secretFile] = await createCertificates(dir, "js");
+      const ours = await loadCertificate(secretFile);
+      await using peer = await pyzmq("certs", "-", dir);
+      const r = await peer.next();
+      assert.deepEqual(r.loaded, { "js.key_secret": ours });
+      const [pyPublic, pySecret] = r.py as [string, string];
+      assert.deepEqual(await loadCertificate(`${dir}/py.key_secret`), [
+        pyPublic,
+        pySecret,
+      ]);
+      assert.deepEqual(await loadCertificate(`${dir}/py.key`), [
+        pyPublic,
+        null,
+      ]);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
   },
 });

@@ -11,7 +11,10 @@ Exits when its stdin closes, so a test that dies never leaves it behind.
   dealer EP N                 DEALER (identity py-dealer): N multipart requests
   push EP N                   PUSH: N messages b"%d:" + pattern
   curve-req EP SERVERKEY PUB SECRET N   CURVE client with given Z85 keys
+  certs - DIR                 loads DIR/*.key_secret with zmq.auth, then
+                              writes DIR/py.key(_secret) with zmq.auth
 """
+import glob
 import json
 import os
 import sys
@@ -19,6 +22,7 @@ import threading
 import time
 
 import zmq
+import zmq.auth
 
 
 def out(value):
@@ -104,6 +108,15 @@ def main():
                 out({"error": "bad reply %r" % reply})
                 return
         out({"done": n, "z85_public_ok": zmq.curve_public(secret.encode()) == public.encode()})
+    elif mode == "certs":
+        out({"endpoint": endpoint})
+        loaded = {}
+        for path in sorted(glob.glob(os.path.join(args[0], "*.key_secret"))):
+            public, secret = zmq.auth.load_certificate(path)
+            loaded[os.path.basename(path)] = [public.decode(), secret.decode()]
+        public_file, secret_file = zmq.auth.create_certificates(args[0], "py")
+        public, secret = zmq.auth.load_certificate(secret_file)
+        out({"loaded": loaded, "py": [public.decode(), secret.decode()]})
     else:
         out({"error": "unknown mode " + mode})
         return
