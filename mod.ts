@@ -109,3 +109,9 @@ export {
   loadCertificate,
   loadCertificates,
 } from "./auth/certs.ts";
+export {
+  monitorEvents,
+  type MonitorIterator,
+  type MonitorOptions,
+  type NamedMonitorEvent,
+} from "./stream/monitor.ts";
