@@ -67,6 +67,7 @@ export {
 } from "./ffi/socket.ts";
 export { Frame, MessageTracker } from "./ffi/frame.ts";
 export { Poller } from "./ffi/poller.ts";
+export { proxy, SteerableProxy } from "./ffi/proxy.ts";
 export { curveKeypair, curvePublic, z85Decode, z85Encode } from "./ffi/z85.ts";
 export { has, zmqVersion, zmqVersionInfo } from "./ffi/version.ts";
 export {

@@ -197,6 +197,16 @@ export class Context implements Disposable, SocketOwner {
    * @param linger when given, the `LINGER` used to close each socket
    */
   destroy(linger?: number): void {
+    const lent = [...this.#sockets].filter((s) => s.lentTo !== null);
+    if (lent.length) {
+      throw new ZMQError(
+        ERRNO.EBUSY,
+        "Cannot destroy the context",
+        `${lent.length} socket(s) in use by ${
+          lent[0]!.lentTo
+        }; stop it and wait for it first`,
+      );
+    }
     for (const socket of [...this.#sockets]) socket.close(linger);
     this.term();
   }

@@ -153,6 +153,7 @@ export class Socket implements Disposable {
   #owner: SocketOwner;
   #fd = -1;
   #monitor: Socket | null = null;
+  #lent: { handle: Deno.PointerValue; to: string } | null = null;
   /** The socket type (`REQ`, `PUB`, ...). */
   readonly type: number;
 
@@ -205,14 +206,53 @@ export class Socket implements Disposable {
 
   /** Whether `close()` was called. */
   get closed(): boolean {
-    return this.#handle === null;
+    return this.#handle === null && this.#lent === null;
   }
 
   /** The native handle, or throws ENOTSOCK when closed. */
   handle(what = "use the socket"): Deno.PointerValue {
     const h = this.#handle;
-    if (!h) throw closedSocketError(what);
+    if (!h) throw this.#unusable(what);
     return h;
+  }
+
+  /** What uses the socket on another thread (e.g. `"a running proxy"`), or null. */
+  get lentTo(): string | null {
+    return this.#lent?.to ?? null;
+  }
+
+  /**
+   * Hands the native socket to another thread (a proxy): until `giveBack()`
+   * every use from JavaScript throws, since ZeroMQ sockets are not
+   * thread-safe. Meant for `proxy()`; rarely needed directly.
+   *
+   * @param to who takes it, for error messages
+   * @returns the native handle
+   * @throws {ZMQError} ENOTSOCK when closed, EBUSY when already lent
+   */
+  lend(to: string): Deno.PointerValue {
+    const h = this.handle(`lend the socket to ${to}`);
+    this.#lent = { handle: h, to };
+    this.#handle = null;
+    return h;
+  }
+
+  /** Takes back a socket given with `lend()`. */
+  giveBack(): void {
+    if (!this.#lent) return;
+    this.#handle = this.#lent.handle;
+    this.#lent = null;
+  }
+
+  #unusable(what: string): ZMQError {
+    if (this.#lent) {
+      return new ZMQError(
+        ERRNO.EBUSY,
+        `Cannot ${what}`,
+        `the socket is in use by ${this.#lent.to} (ZeroMQ sockets are not thread-safe; stop it first)`,
+      );
+    }
+    return closedSocketError(what);
   }
 
   // ---- endpoints ----
@@ -506,7 +546,7 @@ export class Socket implements Disposable {
    */
   get events(): number {
     const h = this.#handle;
-    if (!h) throw closedSocketError("read socket events");
+    if (!h) throw this.#unusable("read socket events");
     OPT_LEN[0] = 4n;
     if (this.#sym.zmq_getsockopt(h, EVENTS, OPT_VALUE, OPT_LEN) !== 0) {
       this.#getRetry(h, EVENTS, 4n, "Cannot get socket option EVENTS");
@@ -565,7 +605,7 @@ export class Socket implements Disposable {
     options?: SendOptions,
   ): MessageTracker | undefined {
     const h = this.#handle;
-    if (!h) throw closedSocketError("send");
+    if (!h) throw this.#unusable("send");
     if (options && (options.copy === false || options.track)) {
       checkPayload(data, "send");
       return this.#sendTracked([data], flags, options);
@@ -590,7 +630,7 @@ export class Socket implements Disposable {
     options?: SendOptions,
   ): MessageTracker | undefined {
     const h = this.#handle;
-    if (!h) throw closedSocketError("send a multipart message");
+    if (!h) throw this.#unusable("send a multipart message");
     checkParts(parts, "send a multipart message");
     if (options && (options.copy === false || options.track)) {
       return this.#sendTracked(parts, flags, options);
@@ -731,7 +771,7 @@ export class Socket implements Disposable {
    */
   recv(flags = 0): Uint8Array {
     const h = this.#handle;
-    if (!h) throw closedSocketError("receive");
+    if (!h) throw this.#unusable("receive");
     return this.#copyOut(this.#recvMsg(h, RECV_MSG, flags));
   }
 
@@ -784,7 +824,7 @@ export class Socket implements Disposable {
    */
   recvInto(buffer: Uint8Array, flags = 0): number {
     const h = this.#handle;
-    if (!h) throw closedSocketError("receive");
+    if (!h) throw this.#unusable("receive");
     if (!(buffer instanceof Uint8Array)) {
       throw new TypeError(
         `Cannot receive into ${describe(buffer)}: expected a Uint8Array`,
@@ -811,7 +851,7 @@ export class Socket implements Disposable {
    */
   tryRecvMultipart(copy = true): Uint8Array[] | Frame[] | null {
     const h = this.#handle;
-    if (!h) throw closedSocketError("receive");
+    if (!h) throw this.#unusable("receive");
     const sym = this.#sym;
     if (!copy) {
       const msg = newMsg();
@@ -861,7 +901,7 @@ export class Socket implements Disposable {
     options?: SendOptions,
   ): MessageTracker | undefined | false {
     const h = this.#handle;
-    if (!h) throw closedSocketError("send");
+    if (!h) throw this.#unusable("send");
     if (options && (options.copy === false || options.track)) {
       try {
         return this.#sendTracked(parts, flags | DONTWAIT, options);
@@ -1033,6 +1073,7 @@ export class Socket implements Disposable {
    * @param linger milliseconds to keep undelivered messages (sets `LINGER` first)
    */
   close(linger?: number): void {
+    if (this.#lent) throw this.#unusable("close the socket");
     const h = this.#handle;
     if (!h) return;
     if (linger !== undefined) this.setsockopt(LINGER, linger);

@@ -55,6 +55,13 @@ export const symbols = {
     parameters: ["pointer", "buffer", "usize", "i32"],
     result: "i32",
   },
+  // int zmq_proxy_steerable(void *frontend, void *backend, void *capture,
+  //                         void *control): runs on its own thread
+  zmq_proxy_steerable: {
+    parameters: ["pointer", "pointer", "pointer", "pointer"],
+    result: "i32",
+    nonblocking: true,
+  },
   // int zmq_socket_monitor(void *socket, const char *endpoint, int events)
   zmq_socket_monitor: {
     parameters: ["pointer", "buffer", "i32"],

@@ -1,0 +1,176 @@
+/**
+ * ZeroMQ's built-in proxy (`zmq_proxy_steerable`) on its own native thread,
+ * so the JavaScript thread and its loop keep running.
+ *
+ * @module
+ */
+
+import { PAIR } from "./constants.ts";
+import { ERRNO } from "./errno.ts";
+import { ZMQError } from "./errors.ts";
+import { lib } from "./library.ts";
+import { Socket } from "./socket.ts";
+
+let nextProxyId = 0;
+
+/**
+ * A running `zmq_proxy_steerable` between a frontend and a backend socket
+ * (and optionally a capture socket that gets a copy of every message). It
+ * runs on a native thread; `pause()`, `resume()` and `terminate()` steer it
+ * through a control socket. While it runs, the sockets belong to it: using,
+ * closing them, or destroying their context throws EBUSY.
+ *
+ * @example A ROUTER/DEALER broker
+ * ```ts
+ * import { Context, DEALER, REP, REQ, ROUTER, SteerableProxy } from "@zmqloop/zmq";
+ * using ctx = new Context();
+ * const frontend = ctx.socket(ROUTER);
+ * frontend.bind("inproc://front");
+ * const backend = ctx.socket(DEALER);
+ * backend.bind("inproc://back");
+ * const proxy = new SteerableProxy(frontend, backend);
+ *
+ * const worker = ctx.socket(REP);
+ * worker.connect("inproc://back");
+ * const client = ctx.socket(REQ);
+ * client.connect("inproc://front");
+ * client.send("ping");
+ * worker.send(worker.recv()); // the proxy thread carries both ways
+ * console.log(client.recvString()); // "ping"
+ *
+ * await proxy.terminate();
+ * for (const s of [client, worker, frontend, backend]) s.close();
+ * ```
+ */
+export class SteerableProxy implements AsyncDisposable {
+  /** Settles when the proxy has ended and given its sockets back. */
+  readonly done: Promise<void>;
+  #command: Socket;
+  #ended = false;
+
+  /**
+   * Starts the proxy on its own thread.
+   *
+   * @param frontend the socket clients talk to
+   * @param backend the socket workers talk to
+   * @param capture gets a copy of every message (PUB, PUSH, ...)
+   * @throws {ZMQError} ENOTSOCK for a closed socket, EBUSY for one in use
+   */
+  constructor(frontend: Socket, backend: Socket, capture?: Socket | null) {
+    const sockets = [frontend, backend, ...(capture ? [capture] : [])];
+    if (new Set(sockets).size !== sockets.length) {
+      throw new TypeError(
+        "Cannot start a proxy: frontend, backend and capture must be different sockets",
+      );
+    }
+    for (const s of sockets) s.handle("start a proxy");
+    const ctx = frontend.context;
+    const endpoint = `inproc://zmqloop.proxy.${nextProxyId++}`;
+    const control = new Socket(ctx, PAIR);
+    const command = new Socket(ctx, PAIR);
+    control.bind(endpoint);
+    command.connect(endpoint);
+    this.#command = command;
+    const who = "a running proxy";
+    const [f, b, c, k] = [
+      frontend.lend(who),
+      backend.lend(who),
+      capture ? capture.lend(who) : null,
+      control.lend(who),
+    ];
+    const call = lib().zmq_proxy_steerable(f, b, c, k) as Promise<number>;
+    this.done = call.then((rc) => {
+      this.#ended = true;
+      for (const s of [...sockets, control]) s.giveBack();
+      control.close(0);
+      command.close(0);
+      if (rc !== 0) {
+        throw new ZMQError(
+          ERRNO.EFAULT,
+          "The proxy ended with an error",
+          `zmq_proxy_steerable returned ${rc}`,
+        );
+      }
+    });
+  }
+
+  /** Whether it has ended. */
+  get ended(): boolean {
+    return this.#ended;
+  }
+
+  #send(command: "PAUSE" | "RESUME" | "TERMINATE"): void {
+    if (this.#ended) return;
+    this.#command.send(command);
+  }
+
+  /** Stops forwarding (messages wait in the sockets' queues). */
+  pause(): void {
+    this.#send("PAUSE");
+  }
+
+  /** Forwards again after `pause()`. */
+  resume(): void {
+    this.#send("RESUME");
+  }
+
+  /**
+   * Ends the proxy; resolves once its thread has returned the sockets.
+   * Idempotent.
+   */
+  terminate(): Promise<void> {
+    this.#send("TERMINATE");
+    return this.done;
+  }
+
+  /** Same as `terminate()`. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.terminate();
+  }
+}
+
+/**
+ * Runs `zmq_proxy` between two sockets on a native thread; the Promise
+ * settles when it ends, which is when `signal` aborts (ZeroMQ's own proxy
+ * only ends with its context, which a running proxy keeps alive). Pass a
+ * signal, or use `SteerableProxy` to pause and resume.
+ *
+ * @param frontend the socket clients talk to
+ * @param backend the socket workers talk to
+ * @param capture gets a copy of every message
+ * @param options `signal` ends the proxy
+ * @returns a Promise that settles when the proxy has ended
+ *
+ * @example
+ * ```ts
+ * import { Context, proxy, PULL, PUSH } from "@zmqloop/zmq";
+ * using ctx = new Context();
+ * const [inbox, outbox] = [ctx.socket(PULL), ctx.socket(PUSH)];
+ * inbox.bind("inproc://in");
+ * outbox.bind("inproc://out");
+ * const stop = new AbortController();
+ * const running = proxy(inbox, outbox, null, { signal: stop.signal });
+ * const [producer, consumer] = [ctx.socket(PUSH), ctx.socket(PULL)];
+ * producer.connect("inproc://in");
+ * consumer.connect("inproc://out");
+ * producer.send("through the proxy");
+ * console.log(consumer.recvString()); // "through the proxy"
+ * stop.abort();
+ * await running;
+ * for (const s of [producer, consumer, inbox, outbox]) s.close();
+ * ```
+ */
+export function proxy(
+  frontend: Socket,
+  backend: Socket,
+  capture?: Socket | null,
+  options: { signal?: AbortSignal } = {},
+): Promise<void> {
+  options.signal?.throwIfAborted();
+  const running = new SteerableProxy(frontend, backend, capture);
+  const stop = () => running.terminate();
+  options.signal?.addEventListener("abort", stop, { once: true });
+  return running.done.finally(() =>
+    options.signal?.removeEventListener("abort", stop)
+  );
+}

@@ -1,0 +1,157 @@
+import assert from "node:assert/strict";
+import {
+  Context,
+  DEALER,
+  IOLoop,
+  proxy,
+  PULL,
+  PUSH,
+  REP,
+  REQ,
+  ROUTER,
+  SteerableProxy,
+  ZMQStream,
+} from "../mod.ts";
+
+const text = (b: Uint8Array | undefined) => new TextDecoder().decode(b);
+
+Deno.test("proxy: a ROUTER/DEALER broker between REQ clients and REP workers", async (t) => {
+  const ctx = new Context();
+  const loop = new IOLoop();
+  const frontend = ctx.socket(ROUTER);
+  const front = `tcp://127.0.0.1:${
+    frontend.bindToRandomPort("tcp://127.0.0.1")
+  }`;
+  const backend = ctx.socket(DEALER);
+  const back = `tcp://127.0.0.1:${backend.bindToRandomPort("tcp://127.0.0.1")}`;
+  const capture = ctx.socket(PUSH);
+  capture.bind("inproc://capture");
+  const captured = new ZMQStream(ctx.socket(PULL), loop);
+  captured.connect("inproc://capture");
+  let copies = 0;
+  captured.onRecv(() => copies++);
+
+  const broker = new SteerableProxy(frontend, backend, capture);
+
+  const workers = [1, 2].map((i) => {
+    const w = new ZMQStream(ctx.socket(REP), loop);
+    w.connect(back);
+    w.onRecv(([req]) => w.sendString(`${text(req)} by worker-${i}`));
+    return w;
+  });
+  const clients = [1, 2, 3].map(() => {
+    const c = new ZMQStream(ctx.socket(REQ), loop);
+    c.connect(front);
+    return c;
+  });
+  const ask = (c: ZMQStream, what: string, ms = 5000) => {
+    c.sendString(what);
+    return c.recvMultipart({ signal: AbortSignal.timeout(ms) }).then(
+      ([r]) => text(r),
+    );
+  };
+  const during = async <T>(work: () => Promise<T>): Promise<T> => {
+    const p = work().finally(() => loop.stop());
+    await loop.start();
+    return await p;
+  };
+
+  try {
+    await t.step("requests go through, spread over the workers", async () => {
+      const replies = await during(() =>
+        Promise.all(
+          clients.flatMap((c, i) => [ask(c, `r${i}`)]),
+        )
+      );
+      assert.deepEqual(replies.map((r) => r.split(" by ")[0]), [
+        "r0",
+        "r1",
+        "r2",
+      ]);
+      const more = await during(async () => {
+        const out: string[] = [];
+        for (let k = 0; k < 6; k++) out.push(await ask(clients[0]!, `k${k}`));
+        return out;
+      });
+      assert.ok(more.some((r) => r.endsWith("worker-1")), more.join());
+      assert.ok(more.some((r) => r.endsWith("worker-2")), more.join());
+    });
+
+    await t.step("the sockets belong to the proxy while it runs", () => {
+      for (
+        const use of [
+          () => frontend.send("x"),
+          () => backend.recv(),
+          () => frontend.close(),
+        ]
+      ) {
+        assert.throws(use, {
+          name: "ZMQError",
+          code: "EBUSY",
+          message: /the socket is in use by a running proxy/,
+        });
+      }
+      assert.equal(frontend.closed, false);
+      assert.throws(() => new SteerableProxy(frontend, backend), {
+        code: "EBUSY",
+      });
+      assert.throws(() => ctx.destroy(0), {
+        code: "EBUSY",
+        message:
+          /Cannot destroy the context: 4 socket\(s\) in use by a running proxy/, // with its control socket,
+      });
+    });
+
+    await t.step("pause holds requests, resume releases them", async () => {
+      broker.pause();
+      const c = clients[1]!;
+      c.sendString("held");
+      const early = await during(() =>
+        c.recvMultipart({ signal: AbortSignal.timeout(200) }).then(
+          () => "replied",
+          (e) => e.name,
+        )
+      );
+      assert.equal(early, "TimeoutError");
+      broker.resume();
+      const late = await during(() =>
+        c.recvMultipart({ signal: AbortSignal.timeout(5000) })
+      );
+      assert.match(text(late[0]), /^held by worker-\d$/);
+    });
+
+    await t.step("terminate ends it and gives the sockets back", async () => {
+      await broker.terminate();
+      await broker.terminate(); // idempotent
+      assert.ok(broker.ended);
+      assert.equal(frontend.lentTo, null);
+      await during(() => Promise.resolve()); // let the capture copies be read
+      // 9 + 6 + 1 requests and as many replies, each copied once
+      assert.ok(copies > 0, `captured ${copies}`);
+    });
+  } finally {
+    for (const s of [...clients, ...workers, captured]) s.close(0);
+    for (const s of [frontend, backend, capture]) if (!s.lentTo) s.close(0);
+    if (!broker.ended) await broker.terminate();
+    loop.close();
+    ctx.destroy(0);
+  }
+});
+
+Deno.test("proxy(): an AbortSignal ends it; bad input is refused", async () => {
+  using ctx = new Context();
+  const [a, b] = [ctx.socket(PULL), ctx.socket(PUSH)];
+  a.bind("inproc://a");
+  b.bind("inproc://b");
+  assert.throws(() => proxy(a, a), TypeError);
+  const stop = new AbortController();
+  const running = proxy(a, b, null, { signal: stop.signal });
+  assert.equal(a.lentTo, "a running proxy");
+  stop.abort();
+  await running;
+  assert.equal(a.lentTo, null);
+  b.close();
+  assert.throws(() => proxy(a, b), { code: "ENOTSOCK" });
+  a.close();
+  assert.throws(() => proxy(a, b, null, { signal: AbortSignal.abort() }));
+});
