@@ -14,13 +14,15 @@ import {
   Context,
   IOLoop,
   LAST_ENDPOINT,
-  PeriodicCallback,
   type Socket,
   type ZMQStream,
 } from "../mod.ts";
 
-/** What `own` accepts: closed (streams, sockets) or stopped (timers) at exit. */
-export type Owned = ZMQStream | Socket | PeriodicCallback;
+/**
+ * What `own` accepts: closed (streams, sockets), stopped (timers,
+ * authenticators) or disposed and awaited (a running proxy) at exit.
+ */
+export type Owned = ZMQStream | Socket | { stop(): void } | AsyncDisposable;
 
 /** What an example's setup receives. */
 export interface Example {
@@ -34,10 +36,12 @@ export interface Example {
   count: number;
   /** Prints one line prefixed by the example's name. */
   log(line: string): void;
-  /** Registers a stream, socket or periodic callback to end at exit. */
+  /** Registers a stream, socket, timer or authenticator to end at exit. */
   own<T extends Owned>(closeable: T): T;
   /** Ends the example: stops the loop, then everything is closed. */
   finish(): void;
+  /** Runs `fn` at exit (also after a setup error), after closing. */
+  atExit(fn: () => void): void;
 }
 
 /** Parses `[endpoint] [count]` with the example's default count. */
@@ -75,13 +79,16 @@ export async function runExample(
   const context = new Context();
   const loop = new IOLoop();
   const owned: Owned[] = [];
-  const cleanUp = () => {
+  const exits: (() => void)[] = [];
+  const cleanUp = async () => {
     for (const c of owned.reverse()) {
-      if (c instanceof PeriodicCallback) c.stop();
-      else c.close(0);
+      if (Symbol.asyncDispose in c) await c[Symbol.asyncDispose]();
+      else if ("close" in c) c.close(0);
+      else c.stop();
     }
     loop.close();
     context.destroy(0);
+    for (const fn of exits) fn();
   };
   const stop = () => loop.stop();
   try {
@@ -95,15 +102,16 @@ export async function runExample(
       log: (line) => console.log(`${name}: ${line}`),
       own: (c) => (owned.push(c), c),
       finish: stop,
+      atExit: (fn) => exits.push(fn),
     });
   } catch (error) {
     console.error(`${name}: ${(error as Error).message}`);
     Deno.removeSignalListener("SIGINT", stop);
-    cleanUp();
+    await cleanUp();
     Deno.exit(1);
   }
   await loop.start();
   Deno.removeSignalListener("SIGINT", stop);
-  cleanUp();
+  await cleanUp();
   console.log(`${name}: closed`);
 }

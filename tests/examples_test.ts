@@ -86,12 +86,28 @@ const patterns: Record<string, RegExp[]> = {
   broker: [/request \d+ from client-\d handled by worker-\d/, /12 replies/],
   heartbeat: [/pong #1 \(peer alive\)/, /peer lost: 3 heartbeats missed/],
   iterate: [/got item 5/, /iterated over 5 messages/],
+  secure_pubsub: [/trusted received 3 encrypted updates/],
+  proxy_broker: [
+    /pausing the proxy/,
+    /resuming/,
+    /10 replies through the proxy/,
+  ],
 };
+
+/** Flags beyond --allow-ffi --allow-env (certificates are files). */
+const extraFlags: Record<string, string[]> = {
+  secure_pubsub: ["--allow-read", "--allow-write"],
+};
+const flags = (name: string) => [
+  "--allow-ffi",
+  "--allow-env",
+  ...(extraFlags[name] ?? []),
+];
 
 /** Spawns an example; resolves once its stdout matches `until`. */
 async function spawnUntil(name: string, args: string[], until: RegExp) {
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-ffi", "--allow-env", example(`${name}.ts`), ...args],
+    args: ["run", ...flags(name), example(`${name}.ts`), ...args],
     stdout: "piped",
     stderr: "piped",
     stdin: "null",
@@ -125,17 +141,15 @@ async function spawnUntil(name: string, args: string[], until: RegExp) {
 for (const [name, expected] of Object.entries(patterns)) {
   Deno.test(`examples/${name}.ts`, async (t) => {
     await t.step("runs its exchange and exits 0 by itself", async () => {
-      const r = await runDeno([
-        "run",
-        "--allow-ffi",
-        "--allow-env",
-        example(`${name}.ts`),
-      ]);
+      const r = await runDeno(["run", ...flags(name), example(`${name}.ts`)]);
       assert.equal(r.code, 0, r.stderr);
       assert.equal(r.stderr, "");
       for (const re of expected) assert.match(r.stdout, re);
       assert.match(r.stdout, new RegExp(`${name}: closed\\n$`));
       if (name === "pubsub") assert.doesNotMatch(r.stdout, /news/);
+      if (name === "secure_pubsub") {
+        assert.doesNotMatch(r.stdout, /stranger got/);
+      }
     });
 
     await t.step("runs until Ctrl-C, then closes and exits 0", async () => {
@@ -149,8 +163,7 @@ for (const [name, expected] of Object.entries(patterns)) {
     await t.step("a bad endpoint prints one line and exits 1", async () => {
       const r = await runDeno([
         "run",
-        "--allow-ffi",
-        "--allow-env",
+        ...flags(name),
         example(`${name}.ts`),
         "bogus://x",
       ]);
