@@ -11,6 +11,7 @@ Exits when its stdin closes, so a test that dies never leaves it behind.
   dealer EP N                 DEALER (identity py-dealer): N multipart requests
   push EP N                   PUSH: N messages b"%d:" + pattern
   curve-req EP SERVERKEY PUB SECRET N   CURVE client with given Z85 keys
+  ack EP                      ROUTER: replies [id, *msg] to every message
   certs - DIR                 loads DIR/*.key_secret with zmq.auth, then
                               writes DIR/py.key(_secret) with zmq.auth
 """
@@ -108,6 +109,12 @@ def main():
                 out({"error": "bad reply %r" % reply})
                 return
         out({"done": n, "z85_public_ok": zmq.curve_public(secret.encode()) == public.encode()})
+    elif mode == "ack":
+        s = ctx.socket(zmq.ROUTER)
+        s.bind(endpoint)
+        out({"endpoint": s.getsockopt_string(zmq.LAST_ENDPOINT)})
+        while True:
+            s.send_multipart(s.recv_multipart())
     elif mode == "certs":
         out({"endpoint": endpoint})
         loaded = {}
