@@ -480,8 +480,10 @@ export class ZMQStream implements Disposable, AsyncIterable<Uint8Array[]> {
   }
 
   /**
-   * Handles pending events now, bypassing the loop: receives (discarding
-   * when there is no receive callback) and writes queued messages.
+   * Handles pending events now, bypassing the loop: receives for the
+   * receive callback (or a pending `recvMultipart()`) and writes queued
+   * messages. With no one to receive, messages stay in the socket (PyZMQ
+   * reads and discards them).
    *
    * @param flag `POLLIN`, `POLLOUT` or both @default POLLIN | POLLOUT
    * @param limit the most events to handle @default no limit
@@ -511,7 +513,10 @@ export class ZMQStream implements Disposable, AsyncIterable<Uint8Array[]> {
     let count = 0;
     try {
       while (count < max) {
-        const want = (flag & POLLIN) |
+        // Unlike PyZMQ, never read a message nobody is waiting for (PyZMQ
+        // reads and drops it): it stays queued in the socket instead.
+        const want =
+          (this.#recvCallback || this.#waiters.length ? flag & POLLIN : 0) |
           (this.sending() ? flag & POLLOUT : 0);
         if (!want) break;
         const ready = this.socket.events & want;

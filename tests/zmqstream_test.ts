@@ -305,12 +305,16 @@ Deno.test("ZMQStream.flush()", async (t) => {
   });
 
   await t.step(
-    "POLLIN drains and discards without a recv callback",
+    "POLLIN without a recv callback leaves messages queued (PyZMQ drops them)",
     async () => {
       await using f = fixture();
       f.x.socket.send("a");
       f.x.socket.send("b");
+      assert.equal(f.y.flush(POLLIN), 0);
+      const got: string[] = [];
+      f.y.onRecv(([m]) => got.push(new TextDecoder().decode(m)));
       assert.equal(f.y.flush(POLLIN), 2);
+      assert.deepEqual(got, ["a", "b"]);
       assert.equal(f.y.flush(POLLIN), 0);
     },
   );
