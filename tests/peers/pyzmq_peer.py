@@ -12,6 +12,8 @@ Exits when its stdin closes, so a test that dies never leaves it behind.
   push EP N                   PUSH: N messages b"%d:" + pattern
   curve-req EP SERVERKEY PUB SECRET N   CURVE client with given Z85 keys
   ack EP                      ROUTER: replies [id, *msg] to every message
+  pullcheck EP                PULL: checks "seq" messages come 0, 1, 2...;
+                              prints {"count", "gaps"} every second
   certs - DIR                 loads DIR/*.key_secret with zmq.auth, then
                               writes DIR/py.key(_secret) with zmq.auth
 """
@@ -115,6 +117,24 @@ def main():
         out({"endpoint": s.getsockopt_string(zmq.LAST_ENDPOINT)})
         while True:
             s.send_multipart(s.recv_multipart())
+    elif mode == "pullcheck":
+        s = ctx.socket(zmq.PULL)
+        s.bind(endpoint)
+        out({"endpoint": s.getsockopt_string(zmq.LAST_ENDPOINT)})
+        count, gaps, last = 0, 0, time.time()
+        while True:
+            if s.poll(100):
+                while True:
+                    try:
+                        seq = int(s.recv(zmq.NOBLOCK))
+                    except zmq.Again:
+                        break
+                    if seq != count:
+                        gaps += 1
+                    count = seq + 1
+            if time.time() - last >= 1:
+                last = time.time()
+                out({"count": count, "gaps": gaps})
     elif mode == "certs":
         out({"endpoint": endpoint})
         loaded = {}
