@@ -8,7 +8,7 @@
  * readiness although `ZMQ_FD` is edge-triggered). While passes find work,
  * repeat, up to a time budget, then yield with `setImmediate` so Deno's other
  * I/O is served. With nothing ready: spin briefly with `setImmediate` hops if
- * there was recent activity, then park in one native `poll()` on every
+ * there was recent activity and a handler waits to read, then park in one native `poll()` on every
  * socket's `ZMQ_FD`, every raw fd and a wake fd, bounded by the next
  * deadline.
  *
@@ -50,7 +50,7 @@ export interface IOLoopOptions {
   /**
    * After activity, keep checking for this many ms with cheap `setImmediate`
    * hops before parking in a native wait (a park costs about 70 µs of
-   * latency). 0 parks at once.
+   * latency), when some handler waits to read. 0 parks at once.
    * @default 0.3
    */
   spinWindow?: number;
@@ -734,7 +734,13 @@ export class IOLoop {
       this.#state = "idle"; // nothing to wait for: hold nothing
       return;
     }
-    if (now - this.#lastActivity < this.#spinWindow) {
+    // Spin only when something may be about to arrive (a reply): a socket
+    // that only waits to write waits for its peer to drain half its queue,
+    // and spinning would take the CPU that peer's I/O thread needs.
+    if (
+      now - this.#lastActivity < this.#spinWindow &&
+      this.#list.some((r) => r.events & POLLIN)
+    ) {
       this.#state = "scheduled";
       setImmediate(this.#run);
       return;

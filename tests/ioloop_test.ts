@@ -10,6 +10,8 @@ import {
   PeriodicCallback,
   PULL,
   PUSH,
+  RCVHWM,
+  SNDHWM,
   type Socket,
   type ZMQError,
 } from "../mod.ts";
@@ -581,4 +583,45 @@ Deno.test("IOLoop beside Deno.serve: both stay responsive", async () => {
   await server.shutdown();
   await loop.closeAndWait();
   ctx.destroy();
+});
+
+Deno.test("IOLoop spins after activity only for readers; a blocked writer parks at once", async () => {
+  using ctx = new Context();
+  /** Turns the loop takes in the 30 ms after a timer (activity) fires. */
+  const turnsAfterActivity = async (kind: "writer" | "reader") => {
+    const loop = new IOLoop({ spinWindow: 50 }); // wide, to make a spin show
+    const push = ctx.socket(PUSH);
+    push.setsockopt(SNDHWM, 1);
+    push.bind(`inproc://spin-${kind}`);
+    const pull = ctx.socket(PULL); // never read: the writer stays blocked
+    pull.setsockopt(RCVHWM, 1);
+    pull.connect(`inproc://spin-${kind}`);
+    let sent = 0;
+    let idle: Socket | null = null;
+    if (kind === "writer") {
+      loop.addHandler(push, () => {
+        while (push.trySendMultipart(["x"]) !== false) sent++;
+      }, IOLoop.WRITE);
+    } else {
+      idle = ctx.socket(PULL); // nothing will ever arrive
+      idle.bind(`inproc://spin-idle`);
+      loop.addHandler(idle, () => {}, IOLoop.READ);
+      sent = 1;
+    }
+    let before = 0;
+    loop.callLater(5, () => before = loop.stats.turns);
+    loop.callLater(35, () => loop.stop());
+    await loop.start();
+    const turns = loop.stats.turns - before;
+    loop.close();
+    idle?.close(0);
+    push.close(0);
+    pull.close(0);
+    assert.ok(sent > 0);
+    return turns;
+  };
+  const writer = await turnsAfterActivity("writer");
+  const reader = await turnsAfterActivity("reader");
+  assert.ok(writer < 20, `a blocked writer took ${writer} turns in 30 ms`);
+  assert.ok(reader > 3 * writer, `a waiting reader spun only ${reader} turns`);
 });
