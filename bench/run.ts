@@ -9,7 +9,7 @@
  */
 
 import { zmqVersion } from "../mod.ts";
-import { renderChart } from "./chart.ts";
+import { type BenchRow, renderChart } from "./chart.ts";
 
 const quick = Deno.args.includes("--quick");
 // --only=raw,rtt,recv,send,idle runs those groups only
@@ -22,13 +22,7 @@ const bin = `${here}bin/zmqbench`;
 const deno = Deno.execPath();
 const PY = "/usr/bin/python3";
 
-interface Row {
-  scenario: string;
-  value: number;
-  unit: string;
-  baseline: number;
-  baselineName: string;
-  ratio: number;
+interface Row extends BenchRow {
   target: string;
   ok: boolean;
 }
