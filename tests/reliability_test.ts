@@ -296,7 +296,13 @@ Deno.test("reliability: context -> sockets -> streams -> close -> term cycles le
   for (let i = 0; i < 50; i++) cycle(); // warm up
   const fds = await fdCount(), rss = rssMb();
   for (let i = 0; i < cycles; i++) cycle();
-  assert.equal(await fdCount(), fds, "file descriptors leaked");
+  // Deno's own fds may come and go meanwhile (a fresh machine closed two);
+  // one leaked per cycle would show as hundreds.
+  const after = await fdCount();
+  assert.ok(
+    after <= fds + 3,
+    `fds went from ${fds} to ${after} over ${cycles} cycles`,
+  );
   const grew = rssMb() - rss;
   assert.ok(grew < 20, `RSS grew ${grew.toFixed(1)} MB over ${cycles} cycles`);
 });
