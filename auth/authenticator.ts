@@ -14,7 +14,21 @@ import { IOLoop } from "../loop/ioloop.ts";
 import { ZMQStream } from "../stream/zmqstream.ts";
 import { checkKey, loadCertificatesSync } from "./certs.ts";
 
-/** Accept any CURVE client key: `configureCurve("*", CURVE_ALLOW_ANY)`. */
+/**
+ * Accept any CURVE client key (still encrypted, not authenticated).
+ *
+ * @example
+ * ```ts
+ * import { Authenticator, Context, CURVE_ALLOW_ANY, IOLoop } from "@zmqloop/zmq";
+ * using ctx = new Context();
+ * const loop = new IOLoop();
+ * using auth = new Authenticator(ctx, { ioLoop: loop });
+ * auth.start();
+ * auth.configureCurve("*", CURVE_ALLOW_ANY);
+ * auth.stop();
+ * loop.close();
+ * ```
+ */
 export const CURVE_ALLOW_ANY = "*";
 
 /** The endpoint libzmq sends ZAP requests to (RFC 27). */

@@ -150,7 +150,16 @@ const WINDOWS: ErrnoTable = {
   ...ZMQ_OWN,
 };
 
-/** The errno table of an OS. */
+/**
+ * The errno table of an OS (errno numbers differ between Linux, macOS and
+ * Windows; libzmq's own codes are the same everywhere).
+ *
+ * @example
+ * ```ts
+ * import { errnoTable } from "@zmqloop/zmq";
+ * console.log(errnoTable("linux").EAGAIN, errnoTable("darwin").EAGAIN); // 11 35
+ * ```
+ */
 export function errnoTable(os: typeof Deno.build.os): ErrnoTable {
   return os === "darwin" ? DARWIN : os === "windows" ? WINDOWS : LINUX;
 }
@@ -162,7 +171,15 @@ const NAMES = new Map<number, ErrnoName>(
   (Object.entries(ERRNO) as [ErrnoName, number][]).map(([k, v]) => [v, k]),
 );
 
-/** The symbolic name of an errno on the running OS (`"E123"` if unknown). */
+/**
+ * The symbolic name of an errno on the running OS (`"E123"` if unknown).
+ *
+ * @example
+ * ```ts
+ * import { EAGAIN, errnoName } from "@zmqloop/zmq";
+ * console.log(errnoName(EAGAIN)); // "EAGAIN"
+ * ```
+ */
 export function errnoName(errno: number): string {
   return NAMES.get(errno) ?? `E${errno}`;
 }

@@ -56,7 +56,15 @@ export function parseMonitorMessage(parts: Uint8Array[]): MonitorEvent {
   };
 }
 
-/** The name of a monitor event (`"CONNECTED"`), or its number as text. */
+/**
+ * The name of a monitor event (`"CONNECTED"`), or its number as text.
+ *
+ * @example
+ * ```ts
+ * import { EVENT_CONNECTED, eventName } from "@zmqloop/zmq";
+ * console.log(eventName(EVENT_CONNECTED)); // "CONNECTED"
+ * ```
+ */
 export function eventName(event: number): string {
   return EVENT_NAMES[event] ?? String(event);
 }

@@ -71,7 +71,21 @@ export interface LoopStats {
   parks: number;
 }
 
-/** An error raised when a closed `IOLoop` is used. */
+/**
+ * An error raised when a closed `IOLoop` is used.
+ *
+ * @example
+ * ```ts
+ * import { IOLoop, LoopClosedError } from "@zmqloop/zmq";
+ * const loop = new IOLoop();
+ * loop.close();
+ * try {
+ *   loop.addCallback(() => {});
+ * } catch (error) {
+ *   console.log(error instanceof LoopClosedError); // true
+ * }
+ * ```
+ */
 export class LoopClosedError extends Error {
   /**
    * Creates the error.
