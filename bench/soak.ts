@@ -105,7 +105,7 @@ console.log(
   `soak: ${seconds} s of REQ/REP + PUB/SUB + PUSH/PULL against PyZMQ peers`,
 );
 console.log(
-  "  time | req/rep /s | rtt p50  p99 ms | sub /s | push /s | pulled ok | RSS MB | heap MB",
+  "  time | req/rep /s | rtt p50  p99 ms | sub /s | push /s | pulled ok | RSS MB | heap MB | ext MB",
 );
 const report = () => {
   const now = performance.now();
@@ -122,6 +122,7 @@ const report = () => {
     `${pulled.count}${pulled.gaps ? ` (${pulled.gaps} gaps)` : ""}`.padStart(9),
     rssMb().toFixed(1).padStart(6),
     (Deno.memoryUsage().heapUsed / 2 ** 20).toFixed(1).padStart(7),
+    (Deno.memoryUsage().external / 2 ** 20).toFixed(1).padStart(6),
   ];
   console.log(line.join(" | "));
   rss0.push(rssMb());
