@@ -1,5 +1,7 @@
 /** Shared test helpers: subprocess runs with bounded time. */
 
+import type { IOLoop } from "../mod.ts";
+
 /** Result of a subprocess. */
 export interface RunResult {
   code: number;
@@ -47,3 +49,36 @@ export async function tempScript(source: string): Promise<string> {
 
 /** The repository's mod.ts as a file URL. */
 export const MOD_URL: string = new URL("../mod.ts", import.meta.url).href;
+
+/**
+ * Runs `loop` until `work()` settles, or until something calls
+ * `loop.stop()`, bounded by `ms`. A callback that throws (an assertion in an
+ * `onRecv`, say) fails at once: it is rethrown here, as are `work`'s error
+ * and the timeout. Resolves with `work`'s value (undefined when the loop was
+ * stopped first).
+ */
+export async function runLoop<T>(
+  loop: IOLoop,
+  work?: () => Promise<T>,
+  ms = 30_000,
+): Promise<T | undefined> {
+  let failure: unknown = null;
+  let value: T | undefined;
+  const fail = (error: unknown) => {
+    failure ??= error;
+    loop.stop();
+  };
+  const timer = setTimeout(
+    () => fail(new Error(`Timed out after ${ms} ms`)),
+    ms,
+  );
+  loop.errorHandler = fail;
+  work?.().then((v) => {
+    value = v;
+    loop.stop();
+  }, fail);
+  await loop.start();
+  clearTimeout(timer);
+  if (failure) throw failure;
+  return value;
+}

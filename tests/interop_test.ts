@@ -21,6 +21,7 @@ import {
   ZMQStream,
 } from "../mod.ts";
 import { hasPyzmq, pyzmq } from "./_pyzmq.ts";
+import { runLoop } from "./_helpers.ts";
 
 const ignore = !hasPyzmq;
 const name = (what: string) =>
@@ -31,26 +32,14 @@ const text = (b: Uint8Array | undefined) => new TextDecoder().decode(b);
 function harness(timeoutMs = 20_000) {
   const context = new Context();
   const loop = new IOLoop();
-  const timer = setTimeout(() => {
-    failure = new Error(`Timed out after ${timeoutMs} ms`);
-    loop.stop();
-  }, timeoutMs);
-  let failure: Error | null = null;
-  // An assertion failing inside a callback fails the test at once.
-  loop.errorHandler = (error) => {
-    failure ??= error as Error;
-    loop.stop();
-  };
   return {
     context,
     loop,
-    /** Runs the loop until `loop.stop()`; throws if the bound was hit. */
-    async run() {
-      await loop.start();
-      if (failure) throw failure;
+    /** Runs the loop until `work` settles or `loop.stop()` (see runLoop). */
+    run<T>(work?: () => Promise<T>): Promise<T | undefined> {
+      return runLoop(loop, work, timeoutMs);
     },
     [Symbol.dispose]() {
-      clearTimeout(timer);
       loop.close();
       context.destroy(0);
     },
@@ -87,11 +76,7 @@ Deno.test({
     const port = rep.socket.bindToRandomPort("tcp://127.0.0.1");
     rep.onRecv((msg) => rep.sendMultipart(["js", ...msg]));
     await using peer = await pyzmq("req", `tcp://127.0.0.1:${port}`, 200);
-    let result: Record<string, unknown> | null = null;
-    peer.next().then((r) => result = r, (e) => result = { error: e }).finally(
-      () => h.loop.stop(),
-    );
-    await h.run();
+    const result = await h.run(() => peer.next());
     assert.deepEqual(result, { done: 200 });
     rep.close();
   },
@@ -142,11 +127,7 @@ Deno.test({
       router.sendMultipart([id!, "", "ack", id!, ...rest.slice(1)]);
     });
     await using peer = await pyzmq("dealer", `tcp://127.0.0.1:${port}`, 50);
-    let result: Record<string, unknown> | null = null;
-    peer.next().then((r) => result = r, (e) => result = { error: e }).finally(
-      () => h.loop.stop(),
-    );
-    await h.run();
+    const result = await h.run(() => peer.next());
     assert.deepEqual(result, { done: 50, ok: true });
     assert.deepEqual([...identities], ["py-dealer"]);
     router.close();
@@ -215,11 +196,7 @@ Deno.test({
       clientSecret,
       20,
     );
-    let result: Record<string, unknown> | null = null;
-    peer.next().then((r) => result = r, (e) => result = { error: e }).finally(
-      () => h.loop.stop(),
-    );
-    await h.run();
+    const result = await h.run(() => peer.next());
     assert.deepEqual(result, { done: 20, z85_public_ok: true });
     rep.close();
   },
@@ -247,8 +224,7 @@ Deno.test({
         { name: "TimeoutError" },
       );
     };
-    exchange().then(() => h.loop.stop(), h.loop.errorHandler);
-    await h.run();
+    await h.run(exchange);
     req.close();
   },
 });

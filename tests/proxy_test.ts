@@ -12,6 +12,7 @@ import {
   SteerableProxy,
   ZMQStream,
 } from "../mod.ts";
+import { runLoop } from "./_helpers.ts";
 
 const text = (b: Uint8Array | undefined) => new TextDecoder().decode(b);
 
@@ -50,11 +51,8 @@ Deno.test("proxy: a ROUTER/DEALER broker between REQ clients and REP workers", a
       ([r]) => text(r),
     );
   };
-  const during = async <T>(work: () => Promise<T>): Promise<T> => {
-    const p = work().finally(() => loop.stop());
-    await loop.start();
-    return await p;
-  };
+  const during = async <T>(work: () => Promise<T>): Promise<T> =>
+    (await runLoop(loop, work, 10_000)) as T;
 
   try {
     await t.step("requests go through, spread over the workers", async () => {

@@ -19,39 +19,10 @@ import {
   ZMQStream,
 } from "../mod.ts";
 import { hasPyzmq, pyzmq } from "./_pyzmq.ts";
-import { MOD_URL, runDeno, tempScript } from "./_helpers.ts";
+import { MOD_URL, runDeno, runLoop, tempScript } from "./_helpers.ts";
 
 const SCALE = Number(Deno.env.get("RELIABILITY_SCALE") ?? "1");
 const text = (b: Uint8Array | undefined) => new TextDecoder().decode(b);
-
-/** Runs the loop until `work` settles (or `ms` pass); rethrows its error. */
-async function runUntil<T>(
-  loop: IOLoop,
-  work: () => Promise<T>,
-  ms = 30_000,
-): Promise<T> {
-  let failure: unknown = null;
-  const timer = setTimeout(() => {
-    failure = new Error(`Timed out after ${ms} ms`);
-    loop.stop();
-  }, ms);
-  loop.errorHandler = (e) => {
-    failure ??= e;
-    loop.stop();
-  };
-  const p = work().then(
-    (v) => (loop.stop(), v),
-    (e) => {
-      failure ??= e;
-      loop.stop();
-      return undefined as T;
-    },
-  );
-  await loop.start();
-  clearTimeout(timer);
-  if (failure) throw failure;
-  return await p;
-}
 
 function rssMb(): number {
   return Deno.memoryUsage().rss / 2 ** 20;
@@ -89,7 +60,7 @@ Deno.test("reliability: backpressure with SNDHWM=100, nothing lost, in order, dr
     }
     if (next < N) loop.callLater(2, consume);
   };
-  await runUntil(loop, async () => {
+  await runLoop(loop, async () => {
     consume();
     const body = new Uint8Array(4);
     const view = new DataView(body.buffer);
@@ -151,7 +122,7 @@ Deno.test({
     pulse.start();
     const sent: number[] = [];
     try {
-      await runUntil(loop, async () => {
+      await runLoop(loop, async () => {
         for (let n = 1; n <= 100; n++) sent.push(n), await sendAndWait(n);
         // A burst, then the crash in the middle of it.
         for (let n = 101; n <= 150; n++) {
@@ -257,7 +228,7 @@ Deno.test("reliability: garbage on the wire (random bytes, truncated greetings, 
   };
   const rounds = 60 * SCALE;
   let rssAfterWarmUp = 0;
-  await runUntil(loop, async () => {
+  await runLoop(loop, async () => {
     for (let i = 0; i < rounds; i++) {
       await Promise.all([attack(i % 3), attack((i + 1) % 3)]);
       // A legitimate peer keeps being served between attacks.
