@@ -14,6 +14,21 @@ export type ErrnoTable = Readonly<Record<ErrnoName, number>>;
 
 /** The symbolic errno names zmqloop knows. */
 export type ErrnoName =
+  | "EPERM"
+  | "ESRCH"
+  | "EIO"
+  | "ENXIO"
+  | "EBADF"
+  | "EEXIST"
+  | "ENODEV"
+  | "ENOTDIR"
+  | "EISDIR"
+  | "ENFILE"
+  | "ENOSPC"
+  | "EPIPE"
+  | "ENAMETOOLONG"
+  | "ENOSYS"
+  | "EPROTO"
   | "ENOENT"
   | "EINTR"
   | "EAGAIN"
@@ -55,6 +70,21 @@ const ZMQ_OWN = {
 } as const;
 
 const LINUX: ErrnoTable = {
+  EPERM: 1,
+  ESRCH: 3,
+  EIO: 5,
+  ENXIO: 6,
+  EBADF: 9,
+  EEXIST: 17,
+  ENODEV: 19,
+  ENOTDIR: 20,
+  EISDIR: 21,
+  ENFILE: 23,
+  ENOSPC: 28,
+  EPIPE: 32,
+  ENAMETOOLONG: 36,
+  ENOSYS: 38,
+  EPROTO: 71,
   ENOENT: 2,
   EINTR: 4,
   EAGAIN: 11,
@@ -87,6 +117,21 @@ const LINUX: ErrnoTable = {
 };
 
 const DARWIN: ErrnoTable = {
+  EPERM: 1,
+  ESRCH: 3,
+  EIO: 5,
+  ENXIO: 6,
+  EBADF: 9,
+  EEXIST: 17,
+  ENODEV: 19,
+  ENOTDIR: 20,
+  EISDIR: 21,
+  ENFILE: 23,
+  ENOSPC: 28,
+  EPIPE: 32,
+  ENAMETOOLONG: 63,
+  ENOSYS: 78,
+  EPROTO: 100,
   ENOENT: 2,
   EINTR: 4,
   EAGAIN: 35,
@@ -119,6 +164,21 @@ const DARWIN: ErrnoTable = {
 };
 
 const WINDOWS: ErrnoTable = {
+  EPERM: 1,
+  ESRCH: 3,
+  EIO: 5,
+  ENXIO: 6,
+  EBADF: 9,
+  EEXIST: 17,
+  ENODEV: 19,
+  ENOTDIR: 20,
+  EISDIR: 21,
+  ENFILE: 23,
+  ENOSPC: 28,
+  EPIPE: 32,
+  ENAMETOOLONG: 38,
+  ENOSYS: 40,
+  EPROTO: 134,
   ENOENT: 2,
   EINTR: 4,
   EAGAIN: 11,

@@ -70,7 +70,7 @@ const TABLE: [string, number, OptionType, "r" | "w" | "rw"][] = [
   ["PROBE_ROUTER", 51, "int", "w"],
   ["REQ_CORRELATE", 52, "int", "w"],
   ["REQ_RELAXED", 53, "int", "w"],
-  ["CONFLATE", 54, "int", "w"],
+  ["CONFLATE", 54, "int", "rw"],
   ["ZAP_DOMAIN", 55, "string", "rw"],
   ["ROUTER_HANDOVER", 56, "int", "w"],
   ["TOS", 57, "int", "rw"],
@@ -89,9 +89,9 @@ const TABLE: [string, number, OptionType, "r" | "w" | "rw"][] = [
   ["XPUB_WELCOME_MSG", 72, "bytes", "w"],
   ["STREAM_NOTIFY", 73, "int", "w"],
   ["INVERT_MATCHING", 74, "int", "rw"],
-  ["HEARTBEAT_IVL", 75, "int", "w"],
-  ["HEARTBEAT_TTL", 76, "int", "w"],
-  ["HEARTBEAT_TIMEOUT", 77, "int", "w"],
+  ["HEARTBEAT_IVL", 75, "int", "rw"],
+  ["HEARTBEAT_TTL", 76, "int", "rw"],
+  ["HEARTBEAT_TIMEOUT", 77, "int", "rw"],
   ["XPUB_VERBOSER", 78, "int", "w"],
   ["CONNECT_TIMEOUT", 79, "int", "rw"],
   ["TCP_MAXRT", 80, "int", "rw"],
@@ -208,7 +208,7 @@ export const PROBE_ROUTER = 51;
 export const REQ_CORRELATE = 52;
 /** Socket option `ZMQ_REQ_RELAXED` (int, write-only): REQ may send again before a reply. */
 export const REQ_RELAXED = 53;
-/** Socket option `ZMQ_CONFLATE` (int, write-only): keep only the last message. */
+/** Socket option `ZMQ_CONFLATE` (int): keep only the last message. */
 export const CONFLATE = 54;
 /** Socket option `ZMQ_ZAP_DOMAIN` (string, read/write): RFC 27 authentication domain. */
 export const ZAP_DOMAIN = 55;
@@ -246,11 +246,11 @@ export const XPUB_WELCOME_MSG = 72;
 export const STREAM_NOTIFY = 73;
 /** Socket option `ZMQ_INVERT_MATCHING` (int, read/write): invert topic matching. */
 export const INVERT_MATCHING = 74;
-/** Socket option `ZMQ_HEARTBEAT_IVL` (int, write-only): ZMTP heartbeat interval in ms. */
+/** Socket option `ZMQ_HEARTBEAT_IVL` (int): ZMTP heartbeat interval in ms. */
 export const HEARTBEAT_IVL = 75;
-/** Socket option `ZMQ_HEARTBEAT_TTL` (int, write-only): ZMTP heartbeat time to live in ms. */
+/** Socket option `ZMQ_HEARTBEAT_TTL` (int): ZMTP heartbeat time to live in ms. */
 export const HEARTBEAT_TTL = 76;
-/** Socket option `ZMQ_HEARTBEAT_TIMEOUT` (int, write-only): ZMTP heartbeat timeout in ms. */
+/** Socket option `ZMQ_HEARTBEAT_TIMEOUT` (int): ZMTP heartbeat timeout in ms. */
 export const HEARTBEAT_TIMEOUT = 77;
 /** Socket option `ZMQ_XPUB_VERBOSER` (int, write-only): XPUB passes on every (un)subscription. */
 export const XPUB_VERBOSER = 78;

@@ -9,10 +9,12 @@ import { lib } from "./library.ts";
 import { describe } from "./bytes.ts";
 import { POLLIN, POLLOUT } from "./constants.ts";
 import {
+  checkPollFlags,
   POLLITEM_EVENTS,
   POLLITEM_FD,
   POLLITEM_SIZE,
   pollItems,
+  pollTimeout,
   Socket,
 } from "./socket.ts";
 
@@ -47,11 +49,7 @@ export class Poller {
    */
   register(target: Socket | number, flags: number = POLLIN | POLLOUT): void {
     checkTarget(target);
-    if (!Number.isInteger(flags) || flags < 0) {
-      throw new RangeError(
-        `Cannot register with a poller: flags must be a non-negative integer, got ${flags}`,
-      );
-    }
+    checkPollFlags(flags, "register with a poller");
     const i = this.#targets.indexOf(target);
     if (flags === 0) {
       if (i >= 0) this.unregister(target);
@@ -98,6 +96,7 @@ export class Poller {
    * @returns `[target, events]` pairs of the ready targets
    */
   poll(timeout = -1): [Socket | number, number][] {
+    pollTimeout(timeout, "poll"); // a bad timeout fails before any work
     const n = this.#targets.length;
     const items = new Uint8Array(Math.max(n * POLLITEM_SIZE, 72));
     const view = new DataView(items.buffer);

@@ -36,7 +36,9 @@ import {
   DONTWAIT,
   EVENT_ALL,
   PAIR,
+  POLLERR,
   POLLIN,
+  POLLOUT,
   SNDMORE,
   SOCKET_TYPE_NAMES,
 } from "./constants.ts";
@@ -123,6 +125,58 @@ const SIZE_ARGS: bigint[] = [];
 function sizeArg(n: number): bigint {
   if (n >= 4096) return BigInt(n);
   return SIZE_ARGS[n] ??= BigInt(n);
+}
+
+/** `zmq_msg_recv`'s result for messages of 2 GiB and more (INT_MAX). */
+const INT_MAX = 2147483647;
+
+/** The received message's true size: `rc`, or `zmq_msg_size` past INT_MAX. */
+function fullSize(sym: ZmqSymbols, msg: Uint8Array, rc: number): number {
+  return rc === INT_MAX ? Number(sym.zmq_msg_size(msg)) : rc;
+}
+
+/**
+ * Checks send/receive flags: an integer of the C int range (NaN, strings and
+ * 2^40 would otherwise surface as Deno's "Invalid FFI i32 type").
+ *
+ * @param flags the flags given
+ * @param what what was being done, for the error
+ * @throws {TypeError} when flags is not an integer
+ * @throws {RangeError} when flags is outside the 32-bit range
+ */
+export function checkFlags(flags: unknown, what: string): void {
+  if (((flags as number) | 0) === flags) return;
+  if (typeof flags !== "number" || !Number.isInteger(flags)) {
+    throw new TypeError(
+      `Cannot ${what}: flags must be an integer (NOBLOCK, SNDMORE), got ${
+        typeof flags === "number" ? flags : describe(flags)
+      }`,
+    );
+  }
+  throw new RangeError(
+    `Cannot ${what}: flags must fit in 32 bits, got ${flags}`,
+  );
+}
+
+/**
+ * Checks a `LINGER` value given to `close()`: an integer from -1 (wait
+ * forever) to 2^31-1 ms.
+ *
+ * @param linger the value given
+ * @param what what was being done, for the error
+ * @throws {RangeError} for anything else (NaN, 1.5, -5, 2^31)
+ */
+export function checkLinger(linger: unknown, what: string): void {
+  if (
+    typeof linger !== "number" || !Number.isInteger(linger) || linger < -1 ||
+    linger > 2147483647
+  ) {
+    throw new RangeError(
+      `Cannot ${what}: linger must be an integer from -1 to 2147483647 ms, got ${
+        typeof linger === "number" ? linger : describe(linger)
+      }`,
+    );
+  }
 }
 
 /** The error for using a closed socket. */
@@ -338,6 +392,17 @@ export class Socket implements Disposable {
         }`,
       );
     }
+    const host = addr.startsWith("tcp://") ? addr.slice(6) : "";
+    const hasPort = host.startsWith("[")
+      ? host.includes("]:")
+      : host.includes(":");
+    if (!host || hasPort) {
+      throw new ZMQError(
+        EINVAL,
+        `Cannot bind "${addr}" to a random port`,
+        "expected a tcp:// address without a port, e.g. tcp://127.0.0.1",
+      );
+    }
     if (minPort === undefined && maxPort === undefined) {
       this.bind(`${addr}:*`);
       const endpoint = this.getsockopt(LAST_ENDPOINT) as string;
@@ -411,11 +476,15 @@ export class Socket implements Disposable {
         break;
       }
       case "int64": {
+        let n: bigint;
         if (typeof value === "number" && Number.isInteger(value)) {
-          OPT_VIEW.setBigInt64(0, BigInt(value), true);
-        } else if (typeof value === "bigint") {
-          OPT_VIEW.setBigInt64(0, value, true);
-        } else throw new TypeError(`${what}: expected an integer or a bigint`);
+          n = BigInt(value);
+        } else if (typeof value === "bigint") n = value;
+        else throw new TypeError(`${what}: expected an integer or a bigint`);
+        if (n < -(2n ** 63n) || n >= 2n ** 63n) {
+          throw new RangeError(`${what}: out of the 64-bit range`);
+        }
+        OPT_VIEW.setBigInt64(0, n, true);
         buf = OPT_VALUE;
         len = 8;
         break;
@@ -606,6 +675,7 @@ export class Socket implements Disposable {
   ): MessageTracker | undefined {
     const h = this.#handle;
     if (!h) throw this.#unusable("send");
+    checkFlags(flags, "send");
     if (options && (options.copy === false || options.track)) {
       checkPayload(data, "send");
       return this.#sendTracked([data], flags, options);
@@ -631,6 +701,7 @@ export class Socket implements Disposable {
   ): MessageTracker | undefined {
     const h = this.#handle;
     if (!h) throw this.#unusable("send a multipart message");
+    checkFlags(flags, "send a multipart message");
     checkParts(parts, "send a multipart message");
     if (options && (options.copy === false || options.track)) {
       return this.#sendTracked(parts, flags, options);
@@ -745,7 +816,7 @@ export class Socket implements Disposable {
         zeroCopy && typeof part !== "string" && part.length >= COPY_THRESHOLD
       ) {
         if (initZeroCopy(SEND_MSG, part, tracker)) {
-          if (sym.zmq_msg_send(SEND_MSG, h, f) < 0) {
+          if (retryEintr(() => sym.zmq_msg_send(SEND_MSG, h, f)) < 0) {
             const error = lastError("Cannot send");
             sym.zmq_msg_close(SEND_MSG); // drops libzmq's reference
             throw error;
@@ -772,6 +843,7 @@ export class Socket implements Disposable {
   recv(flags = 0): Uint8Array {
     const h = this.#handle;
     if (!h) throw this.#unusable("receive");
+    checkFlags(flags, "receive");
     return this.#copyOut(this.#recvMsg(h, RECV_MSG, flags));
   }
 
@@ -803,12 +875,12 @@ export class Socket implements Disposable {
   #recvMsg(h: Deno.PointerValue, msg: Uint8Array, flags: number): number {
     const sym = this.#sym;
     let size = sym.zmq_msg_recv(msg, h, flags);
-    if (size >= 0) return size;
+    if (size >= 0) return fullSize(sym, msg, size);
     for (;;) {
       const errno = sym.zmq_errno();
       if (errno !== EINTR) throw errorFor(errno, "Cannot receive");
       size = sym.zmq_msg_recv(msg, h, flags);
-      if (size >= 0) return size;
+      if (size >= 0) return fullSize(sym, msg, size);
     }
   }
 
@@ -830,6 +902,7 @@ export class Socket implements Disposable {
         `Cannot receive into ${describe(buffer)}: expected a Uint8Array`,
       );
     }
+    checkFlags(flags, "receive");
     const sym = this.#sym;
     let size = sym.zmq_recv(h, buffer, sizeArg(buffer.length), flags);
     while (size < 0) {
@@ -866,7 +939,7 @@ export class Socket implements Disposable {
         if (errno === EAGAIN || errno === EFSM) return null;
         throw errorFor(errno, "Cannot receive");
       }
-      const frames = [new Frame(msg, size)];
+      const frames = [new Frame(msg, fullSize(sym, msg, size))];
       while (frames[frames.length - 1]!.more) frames.push(this.recvFrame(0));
       return frames;
     }
@@ -877,7 +950,7 @@ export class Socket implements Disposable {
       if (errno !== EINTR) throw errorFor(errno, "Cannot receive");
       size = sym.zmq_msg_recv(RECV_MSG, h, DONTWAIT);
     }
-    const parts = [this.#copyOut(size)];
+    const parts = [this.#copyOut(fullSize(sym, RECV_MSG, size))];
     while (recvMore(sym)) {
       parts.push(this.#copyOut(this.#recvMsg(h, RECV_MSG, 0)));
     }
@@ -934,6 +1007,7 @@ export class Socket implements Disposable {
    */
   recvFrame(flags = 0): Frame {
     const h = this.handle("receive");
+    checkFlags(flags, "receive");
     const msg = newMsg();
     let size: number;
     try {
@@ -984,6 +1058,7 @@ export class Socket implements Disposable {
     flags = 0,
     options?: { copy?: boolean },
   ): Uint8Array[] | Frame[] {
+    checkFlags(flags, "receive a multipart message");
     if (options?.copy === false) {
       const frames = [this.recvFrame(flags)];
       while (frames[frames.length - 1]!.more) {
@@ -1026,6 +1101,7 @@ export class Socket implements Disposable {
    */
   poll(timeout = -1, flags = POLLIN): number {
     const h = this.handle("poll");
+    checkPollFlags(flags, "poll a socket");
     const item = new Uint8Array(32);
     const view = new DataView(item.buffer);
     view.setBigUint64(0, Deno.UnsafePointer.value(h) as bigint, true);
@@ -1076,7 +1152,10 @@ export class Socket implements Disposable {
     if (this.#lent) throw this.#unusable("close the socket");
     const h = this.#handle;
     if (!h) return;
-    if (linger !== undefined) this.setsockopt(LINGER, linger);
+    if (linger !== undefined) {
+      checkLinger(linger, "close the socket");
+      this.setsockopt(LINGER, linger);
+    }
     this.#handle = null;
     this.#sym.zmq_close(h);
     this.#owner.release(this);
@@ -1111,6 +1190,46 @@ export const POLLITEM_FD = 8;
 /** Offset of `events` in a `zmq_pollitem_t` (`revents` follows). */
 export const POLLITEM_EVENTS = WIN ? 16 : 12;
 
+/**
+ * Checks poll event flags (a combination of POLLIN, POLLOUT and POLLERR).
+ *
+ * @param flags the flags given
+ * @param what what was being done, for the error
+ */
+export function checkPollFlags(flags: unknown, what: string): void {
+  if (
+    typeof flags !== "number" || !Number.isInteger(flags) || flags < 0 ||
+    (flags & ~(POLLIN | POLLOUT | POLLERR)) !== 0
+  ) {
+    throw new RangeError(
+      `Cannot ${what}: flags must combine POLLIN, POLLOUT and POLLERR, got ${
+        typeof flags === "number" ? flags : describe(flags)
+      }`,
+    );
+  }
+}
+
+/**
+ * A wait in milliseconds as `zmq_poll` takes it: negative, `Infinity` and
+ * anything past 2^53 ms wait forever (-1); fractions round up.
+ *
+ * @param timeout the timeout given
+ * @param what what was being done, for the error
+ * @returns the `long` to pass
+ * @throws {TypeError} when timeout is not a number (or NaN)
+ */
+export function pollTimeout(timeout: unknown, what: string): bigint {
+  if (typeof timeout !== "number" || Number.isNaN(timeout)) {
+    throw new TypeError(
+      `Cannot ${what}: timeout must be a number of ms, got ${
+        typeof timeout === "number" ? timeout : describe(timeout)
+      }`,
+    );
+  }
+  if (timeout < 0 || timeout > Number.MAX_SAFE_INTEGER) return -1n;
+  return BigInt(Math.ceil(timeout));
+}
+
 /** Runs `zmq_poll`, retrying on EINTR. */
 export function pollItems(
   sym: ZmqSymbols,
@@ -1119,19 +1238,8 @@ export function pollItems(
   timeout: number,
   what: string,
 ): number {
-  if (typeof timeout !== "number" || Number.isNaN(timeout)) {
-    throw new TypeError(
-      `Cannot ${what}: timeout must be a number of ms, got ${
-        describe(timeout)
-      }`,
-    );
-  }
-  const ms = timeout < 0 ? -1 : Math.ceil(timeout);
-  let rc = sym.zmq_poll(items, count, BigInt(ms));
-  while (rc < 0) {
-    const errno = sym.zmq_errno();
-    if (errno !== EINTR) throw errorFor(errno, `Cannot ${what}`);
-    rc = sym.zmq_poll(items, count, BigInt(ms));
-  }
+  const ms = pollTimeout(timeout, what);
+  const rc = retryEintr(() => sym.zmq_poll(items, count, ms));
+  if (rc < 0) throw lastError(`Cannot ${what}`);
   return rc;
 }

@@ -81,6 +81,9 @@ export const symbols = {
   zmq_msg_send: { parameters: ["buffer", "pointer", "i32"], result: "i32" },
   // int zmq_msg_recv(zmq_msg_t *msg, void *socket, int flags)
   zmq_msg_recv: { parameters: ["buffer", "pointer", "i32"], result: "i32" },
+  // size_t zmq_msg_size(const zmq_msg_t *msg): the true size (zmq_msg_recv's
+  // int result stops at INT_MAX for messages of 2 GiB and more)
+  zmq_msg_size: { parameters: ["buffer"], result: "usize" },
   // int zmq_msg_close(zmq_msg_t *msg)
   zmq_msg_close: { parameters: ["buffer"], result: "i32" },
   // void *zmq_msg_data(zmq_msg_t *msg)
