@@ -1,7 +1,7 @@
 /**
- * Message memory: `Frame` (a received part that owns a `zmq_msg_t` and
- * exposes libzmq's buffer without copying), `MessageTracker` and the
- * zero-copy send machinery.
+ * Message memory: `Frame` (a received part that owns a `zmq_msg_t`, its
+ * payload copied out on first read), `MessageTracker` and the zero-copy send
+ * machinery.
  *
  * A `zmq_msg_t` that outlives one call must not move, and V8 keeps typed
  * arrays of 64 bytes or less on its moving heap; so every `zmq_msg_t` here
@@ -26,7 +26,8 @@ export function newMsg(): Uint8Array {
   return msg;
 }
 
-// Frames' zmq_msg_t are closed when the view's ArrayBuffer is collected.
+// A Frame's zmq_msg_t is closed by close() or, as a backstop, once the Frame
+// is collected.
 const frameRegistry = new FinalizationRegistry<Uint8Array>((msg) => {
   lib().zmq_msg_close(msg);
 });
@@ -34,12 +35,19 @@ const frameRegistry = new FinalizationRegistry<Uint8Array>((msg) => {
 const EMPTY = new Uint8Array(0);
 
 /**
- * A received message part that owns libzmq's `zmq_msg_t`. `buffer` is a
- * zero-copy view of libzmq's memory; the message is released by `close()` or,
- * as a backstop, once neither the Frame nor its buffer is reachable. After
- * `close()` the view is detached (length 0), never dangling.
+ * A received message part that owns libzmq's `zmq_msg_t`: its `more` flag
+ * and its properties (`get("Peer-Address")`, `get("User-Id")`) are read from
+ * libzmq's message. The payload is copied out only when `buffer` is first
+ * read, into memory that JavaScript owns: it stays valid after `close()`
+ * and may be moved freely (`postMessage`, `structuredClone` with
+ * `transfer`, `ArrayBuffer.prototype.transfer`). A view of libzmq's own
+ * memory could not be: Deno cannot tell when a moved `ArrayBuffer` dies,
+ * so the message under it would be freed while still in use.
  *
- * @example Receiving without a copy
+ * The message is released by `close()` or, as a backstop, once the Frame is
+ * collected.
+ *
+ * @example Reading a part and its properties
  * ```ts
  * import { Context, PAIR } from "@zmqloop/zmq";
  * const ctx = new Context();
@@ -55,42 +63,46 @@ const EMPTY = new Uint8Array(0);
  */
 export class Frame {
   #msg: Uint8Array | null;
-  #buffer: Uint8Array;
+  #size: number;
+  #buffer: Uint8Array | null = null;
   #more: boolean;
 
   /**
-   * Takes ownership of a received `zmq_msg_t` (internal: Frames come from
-   * `Socket.recvFrame` and `recvMultipart(flags, { copy: false })`).
+   * Wraps a received `zmq_msg_t` (`socket.recvFrame()` is the usual way).
    *
-   * @param msg a non-moving `zmq_msg_t` holding a received message
-   * @param size its size in bytes
+   * @param msg an initialised, received `zmq_msg_t` (the Frame owns it)
+   * @param size its payload size
    */
   constructor(msg: Uint8Array, size: number) {
-    const sym = lib();
     this.#msg = msg;
-    this.#more = sym.zmq_msg_more(msg) === 1;
-    if (size > 0) {
-      const ab = Deno.UnsafePointerView.getArrayBuffer(
-        sym.zmq_msg_data(msg)!,
-        size,
-      );
-      this.#buffer = new Uint8Array(ab);
-      frameRegistry.register(ab, msg, this);
-    } else {
-      // No payload to view: the Frame itself keeps the message (properties).
-      this.#buffer = EMPTY;
-      frameRegistry.register(this, msg, this);
-    }
+    this.#size = size;
+    this.#more = lib().zmq_msg_more(msg) === 1;
+    frameRegistry.register(this, msg, this);
   }
 
-  /** Zero-copy view of the payload; valid until `close()`. */
+  /**
+   * The payload, copied from libzmq's message on first read (JavaScript's
+   * memory: it never dangles and may be transferred). Empty once closed,
+   * unless it was read before.
+   */
   get buffer(): Uint8Array {
-    return this.#buffer;
+    if (this.#buffer) return this.#buffer;
+    const msg = this.#msg;
+    if (!msg || this.#size === 0) return EMPTY;
+    const sym = lib();
+    const out = new Uint8Array(this.#size);
+    Deno.UnsafePointerView.copyInto(sym.zmq_msg_data(msg)!, out);
+    return this.#buffer = out;
   }
 
-  /** A copy of the payload, independent of the Frame's lifetime. */
+  /** The payload's size in bytes (no copy is made). */
+  get length(): number {
+    return this.#msg ? this.#size : this.#buffer?.length ?? 0;
+  }
+
+  /** A copy of the payload, independent of the Frame and of `buffer`. */
   get bytes(): Uint8Array {
-    return this.#buffer.slice();
+    return this.buffer.slice();
   }
 
   /** Whether more parts of this message follow. */
@@ -105,7 +117,7 @@ export class Frame {
 
   /** The payload decoded as UTF-8. */
   toString(): string {
-    return fromUtf8(this.#buffer);
+    return fromUtf8(this.buffer);
   }
 
   /**
@@ -140,16 +152,15 @@ export class Frame {
     return Deno.UnsafePointerView.getCString(ptr);
   }
 
-  /** Releases libzmq's message now and detaches `buffer`. Idempotent. */
+  /**
+   * Releases libzmq's message now. Idempotent. A `buffer` read before stays
+   * valid (it is JavaScript's memory).
+   */
   close(): void {
     const msg = this.#msg;
     if (!msg) return;
     this.#msg = null;
     frameRegistry.unregister(this);
-    // Detach the view so no reader can touch freed memory.
-    const view = this.#buffer;
-    if (view !== EMPTY) (view.buffer as ArrayBuffer).transfer(0);
-    this.#buffer = EMPTY;
     lib().zmq_msg_close(msg);
   }
 
@@ -160,7 +171,7 @@ export class Frame {
 
   /** Readable form for `console.log`. */
   [Symbol.for("Deno.customInspect")](): string {
-    return `Frame(${this.#buffer.length} bytes${this.#more ? ", more" : ""}${
+    return `Frame(${this.length} bytes${this.#more ? ", more" : ""}${
       this.#msg ? "" : ", closed"
     })`;
   }
@@ -295,6 +306,12 @@ let layoutBroken = false;
 // content_t { void *data; size_t size; zmq_free_fn *ffn; void *hint; atomic refcnt; }
 const CONTENT_SIZE = 8, CONTENT_REFCNT = 32, LMSG_CONTENT = 8;
 
+// New zero-copy sends sweep the in-flight set once it has doubled since the
+// last sweep: memory stays bounded by about twice what libzmq still holds,
+// whether or not anyone waits on a tracker, at an amortised O(1) per send.
+const SWEEP_MIN = 64;
+let sweepAt = SWEEP_MIN;
+
 /** Releases every zero-copy buffer libzmq no longer references; returns how many remain. */
 export function collectZeroCopy(): number {
   for (const entry of inFlight) {
@@ -304,6 +321,7 @@ export function collectZeroCopy(): number {
       entry.tracker?._release();
     }
   }
+  sweepAt = Math.max(SWEEP_MIN, inFlight.size * 2);
   return inFlight.size;
 }
 
@@ -320,6 +338,7 @@ export function initZeroCopy(
 ): boolean {
   if (layoutBroken) return false;
   const sym = lib();
+  if (inFlight.size >= sweepAt) collectZeroCopy();
   const free = noopFree ??= new Deno.UnsafeCallback(FREE_FN, () => {});
   const ptr = Deno.UnsafePointer.of(data);
   if (
