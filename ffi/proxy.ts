@@ -5,8 +5,9 @@
  * @module
  */
 
-import { PAIR } from "./constants.ts";
-import { ERRNO } from "./errno.ts";
+import { PAIR, PULL, SOCKET_TYPE_NAMES, SUB } from "./constants.ts";
+import { ENOTSUP } from "./errno.ts";
+import { describe } from "./bytes.ts";
 import { ZMQError } from "./errors.ts";
 import { lib } from "./library.ts";
 import { Socket } from "./socket.ts";
@@ -57,12 +58,42 @@ export class SteerableProxy implements AsyncDisposable {
    * @throws {ZMQError} ENOTSOCK for a closed socket, EBUSY for one in use
    */
   constructor(frontend: Socket, backend: Socket, capture?: Socket | null) {
-    const sockets = [frontend, backend, ...(capture ? [capture] : [])];
-    if (new Set(sockets).size !== sockets.length) {
-      throw new TypeError(
-        "Cannot start a proxy: frontend, backend and capture must be different sockets",
-      );
+    for (const [role, s] of [["frontend", frontend], ["backend", backend]]) {
+      if (!(s instanceof Socket)) {
+        throw new TypeError(
+          `Cannot start a proxy: the ${role} must be a Socket, got ${
+            describe(s)
+          }`,
+        );
+      }
     }
+    if (capture !== undefined && capture !== null) {
+      if (!(capture instanceof Socket)) {
+        throw new TypeError(
+          `Cannot start a proxy: the capture must be a Socket or null, got ${
+            describe(capture)
+          }`,
+        );
+      }
+      if (capture === frontend || capture === backend) {
+        throw new TypeError(
+          "Cannot start a proxy: the capture socket must differ from the frontend and the backend",
+        );
+      }
+      if (capture.type === SUB || capture.type === PULL) {
+        // libzmq would start, then fail on the proxy's thread at the first
+        // message, where its errno cannot be read: refuse it here instead.
+        throw new ZMQError(
+          ENOTSUP,
+          "Cannot start a proxy",
+          `a ${
+            SOCKET_TYPE_NAMES[capture.type]
+          } socket cannot send, so it cannot be the capture`,
+        );
+      }
+    }
+    // frontend === backend is an echo device (PyZMQ's ThreadDevice(..., -1)).
+    const sockets = [...new Set([frontend, backend, capture ?? frontend])];
     for (const s of sockets) s.handle("start a proxy");
     const ctx = frontend.context;
     const endpoint = `inproc://zmqloop.proxy.${nextProxyId++}`;
@@ -72,10 +103,11 @@ export class SteerableProxy implements AsyncDisposable {
     command.connect(endpoint);
     this.#command = command;
     const who = "a running proxy";
+    const handles = new Map(sockets.map((s) => [s, s.lend(who)]));
     const [f, b, c, k] = [
-      frontend.lend(who),
-      backend.lend(who),
-      capture ? capture.lend(who) : null,
+      handles.get(frontend)!,
+      handles.get(backend)!,
+      capture ? handles.get(capture)! : null,
       control.lend(who),
     ];
     const call = lib().zmq_proxy_steerable(f, b, c, k) as Promise<number>;
@@ -85,13 +117,15 @@ export class SteerableProxy implements AsyncDisposable {
       control.close(0);
       command.close(0);
       if (rc !== 0) {
-        throw new ZMQError(
-          ERRNO.EFAULT,
-          "The proxy ended with an error",
-          `zmq_proxy_steerable returned ${rc}`,
+        // libzmq's errno is thread-local and stayed on the proxy's thread.
+        throw new Error(
+          `The proxy ended with an error: zmq_proxy_steerable returned ${rc} on its own thread, where libzmq's errno cannot be read`,
         );
       }
     });
+    // Whoever awaits `done` sees the rejection; nobody awaiting it must not
+    // take the process down.
+    this.done.catch(() => {});
   }
 
   /** Whether it has ended. */

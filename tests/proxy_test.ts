@@ -141,7 +141,8 @@ Deno.test("proxy(): an AbortSignal ends it; bad input is refused", async () => {
   const [a, b] = [ctx.socket(PULL), ctx.socket(PUSH)];
   a.bind("inproc://a");
   b.bind("inproc://b");
-  assert.throws(() => proxy(a, a), TypeError);
+  assert.throws(() => proxy(a, b, a), TypeError); // capture = frontend
+  assert.throws(() => proxy(a, b, ctx.socket(PULL)), { code: "ENOTSUP" });
   const stop = new AbortController();
   const running = proxy(a, b, null, { signal: stop.signal });
   assert.equal(a.lentTo, "a running proxy");
