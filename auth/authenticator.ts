@@ -183,8 +183,18 @@ export class Authenticator implements Disposable {
   /** Stops serving and unbinds. Idempotent. */
   stop(): void {
     const stream = this.#stream;
+    if (!stream) return;
     this.#stream = null;
-    stream?.close(0);
+    // Unbind now: closing alone frees the inproc name only once libzmq's
+    // reaper gets to it, so a start() right after would meet EADDRINUSE.
+    if (!stream.closed()) {
+      try {
+        stream.unbind(ZAP_ENDPOINT);
+      } catch {
+        // already unbound (e.g. the socket was closed underneath)
+      }
+    }
+    stream.close(0);
   }
 
   /** Same as `stop()`. */
@@ -316,17 +326,28 @@ export class Authenticator implements Disposable {
         status: AuthDecision["status"];
       },
     ) => {
-      this.#onDecision?.(decision);
-      if (stream.closed()) return;
-      stream.sendMultipart([
-        ...envelope,
-        VERSION,
-        requestId,
-        decision.status,
-        decision.reason,
-        decision.userId,
-        "",
-      ]);
+      // Reply first: a hook that throws must not leave a client hanging.
+      if (!stream.closed()) {
+        stream.sendMultipart([
+          ...envelope,
+          VERSION,
+          requestId,
+          decision.status,
+          decision.reason,
+          decision.userId,
+          "",
+        ]);
+      }
+      const hook = this.#onDecision;
+      if (!hook) return;
+      try {
+        const result: unknown = hook(decision);
+        if (result instanceof Promise) {
+          result.catch((error) => this.ioLoop.errorHandler(error));
+        }
+      } catch (error) {
+        this.ioLoop.errorHandler(error);
+      }
     };
     const [
       version,

@@ -75,7 +75,17 @@ export function monitorEvents(
   const pair = socket.getMonitorSocket(
     (options.events ?? EVENT_ALL) | EVENT_MONITOR_STOPPED,
   );
-  const stream = new ZMQStream(pair, options.ioLoop ?? IOLoop.instance());
+  let stream: ZMQStream;
+  try {
+    stream = new ZMQStream(pair, options.ioLoop ?? IOLoop.instance());
+  } catch (error) {
+    // getMonitorSocket() hands back the running monitor's PAIR socket, which
+    // an earlier monitorEvents() already reads.
+    throw new Error(
+      "Cannot monitor the socket: a monitorEvents() iteration already reads its events (end it first)",
+      { cause: error },
+    );
+  }
   const messages = stream[Symbol.asyncIterator]();
   const stop = () => {
     if (stream.closed()) return;

@@ -12,7 +12,7 @@
  * @module
  */
 
-import { Socket } from "../ffi/socket.ts";
+import { checkFlags, checkLinger, Socket } from "../ffi/socket.ts";
 import type { SendOptions as SocketSendOptions } from "../ffi/socket.ts";
 import type { Frame, MessageTracker } from "../ffi/frame.ts";
 import {
@@ -25,7 +25,7 @@ import {
 import { ZMQError } from "../ffi/errors.ts";
 import { ENOTSOCK } from "../ffi/errno.ts";
 import { POLLIN, POLLOUT } from "../ffi/constants.ts";
-import { IOLoop } from "../loop/ioloop.ts";
+import { IOLoop, LoopClosedError } from "../loop/ioloop.ts";
 
 /** What `onSend` callbacks receive as status: a tracker, nothing, or the error. */
 export type SendStatus = MessageTracker | ZMQError | undefined;
@@ -40,7 +40,10 @@ export interface SendOptions extends SocketSendOptions {
 }
 
 interface Queued {
+  /** What is written: a snapshot taken at queue time. */
   parts: Payload[];
+  /** What callbacks get: the array the caller passed. */
+  original: Payload[];
   flags: number;
   options: SendOptions | undefined;
 }
@@ -94,6 +97,7 @@ export class ZMQStream implements Disposable, AsyncIterable<Uint8Array[]> {
   #head = 0;
   #state = 0;
   #flushed = false;
+  #flushing = false;
   #waiters: Waiter[] = [];
   #drainWaiters: (() => void)[] = [];
 
@@ -264,9 +268,11 @@ export class ZMQStream implements Disposable, AsyncIterable<Uint8Array[]> {
    * @throws {ZMQError} ENOTSOCK once closed
    */
   send(data: Payload, flags = 0, options?: SendOptions): void {
-    this.#live("send");
+    this.#usable("send");
+    checkFlags(flags, "send");
     checkPayload(data, "send");
-    this.#enqueue([data], flags, options);
+    const parts = [data];
+    this.#enqueue(parts, parts, flags, options);
   }
 
   /**
@@ -278,9 +284,12 @@ export class ZMQStream implements Disposable, AsyncIterable<Uint8Array[]> {
    * @throws {TypeError} when a part is not bytes or text (nothing queued)
    */
   sendMultipart(parts: Payload[], flags = 0, options?: SendOptions): void {
-    this.#live("send a multipart message");
+    this.#usable("send a multipart message");
+    checkFlags(flags, "send a multipart message");
     checkParts(parts, "send a multipart message");
-    this.#enqueue(parts, flags, options);
+    // Written later: a snapshot, so changing the array after this call can
+    // neither change the message nor leave half of it glued to the next.
+    this.#enqueue(parts.slice(), parts, flags, options);
   }
 
   /**
@@ -306,15 +315,20 @@ export class ZMQStream implements Disposable, AsyncIterable<Uint8Array[]> {
    * @throws {TypeError} when JSON cannot encode the value (nothing queued)
    */
   sendJson(value: unknown, flags = 0, options?: SendOptions): void {
-    this.#live("send JSON");
+    this.#usable("send JSON");
     this.send(jsonBytes(value, "send JSON"), flags, options);
   }
 
-  #enqueue(parts: Payload[], flags: number, options?: SendOptions): void {
+  #enqueue(
+    parts: Payload[],
+    original: Payload[],
+    flags: number,
+    options?: SendOptions,
+  ): void {
     if (options?.callback !== undefined) {
       checkCallback(options.callback, "send with a callback");
     }
-    this.#queue.push({ parts, flags, options });
+    this.#queue.push({ parts, original, flags, options });
     if (this.#queue.length - this.#head === 1) this.#rebuild();
   }
 
@@ -330,6 +344,11 @@ export class ZMQStream implements Disposable, AsyncIterable<Uint8Array[]> {
    */
   drained(): Promise<void> {
     if (this.sendQueueLength === 0 || this.#closed) return Promise.resolve();
+    if (this.ioLoop.closed) {
+      return Promise.reject(
+        new LoopClosedError("wait for the send queue to drain"),
+      );
+    }
     return new Promise((resolve) => this.#drainWaiters.push(resolve));
   }
 
@@ -337,7 +356,8 @@ export class ZMQStream implements Disposable, AsyncIterable<Uint8Array[]> {
 
   /** Whether messages are being received (a callback or a waiting reader). */
   receiving(): boolean {
-    return this.#recvCallback !== null || this.#waiters.length > 0;
+    return !this.#closed &&
+      (this.#recvCallback !== null || this.#waiters.length > 0);
   }
 
   /** Whether messages wait in the send queue. */
@@ -360,6 +380,12 @@ export class ZMQStream implements Disposable, AsyncIterable<Uint8Array[]> {
       if (!this.#closed) this.close();
       throw new ZMQError(ENOTSOCK, `Cannot ${what}`, "the stream is closed");
     }
+  }
+
+  /** As `#live`, and the loop that would do the work must be open. */
+  #usable(what: string): void {
+    this.#live(what);
+    if (this.ioLoop.closed) throw new LoopClosedError(what);
   }
 
   /** Derives the loop's interest from the state: the single place that does. */
@@ -413,13 +439,7 @@ export class ZMQStream implements Disposable, AsyncIterable<Uint8Array[]> {
       return true;
     }
     const callback = this.#recvCallback;
-    if (callback) {
-      try {
-        callback(msg);
-      } catch (error) {
-        this.ioLoop.errorHandler(error);
-      }
-    }
+    if (callback) this.#invoke(callback, msg);
     return true;
   }
 
@@ -444,13 +464,7 @@ export class ZMQStream implements Disposable, AsyncIterable<Uint8Array[]> {
     }
     this.#shift();
     const callback = item.options?.callback ?? this.#sendCallback;
-    if (callback) {
-      try {
-        callback(item.parts, status);
-      } catch (error) {
-        this.ioLoop.errorHandler(error);
-      }
-    }
+    if (callback) this.#invoke(callback, item.original, status);
     return true;
   }
 
@@ -470,13 +484,30 @@ export class ZMQStream implements Disposable, AsyncIterable<Uint8Array[]> {
 
   #error(error: unknown): void {
     const callback = this.#errCallback;
-    if (callback && error instanceof ZMQError) {
-      try {
-        callback(error);
-      } catch (inner) {
-        this.ioLoop.errorHandler(inner);
-      }
-    } else this.ioLoop.errorHandler(error);
+    if (callback && error instanceof ZMQError) this.#invoke(callback, error);
+    else this.#report(error);
+  }
+
+  /**
+   * Calls a user callback; a throw, or a rejection of the Promise an async
+   * callback returns, goes to the loop's error handler, never further.
+   */
+  // deno-lint-ignore no-explicit-any
+  #invoke<A extends any[]>(fn: (...args: A) => unknown, ...args: A): void {
+    try {
+      const result = fn(...args);
+      if (result instanceof Promise) result.catch((e) => this.#report(e));
+    } catch (error) {
+      this.#report(error);
+    }
+  }
+
+  #report(error: unknown): void {
+    try {
+      this.ioLoop.errorHandler(error);
+    } catch (inner) {
+      console.error("ZMQStream: the error handler threw:", inner, error);
+    }
   }
 
   /**
@@ -491,7 +522,7 @@ export class ZMQStream implements Disposable, AsyncIterable<Uint8Array[]> {
    * @throws {RangeError} for an unknown flag or a negative limit
    */
   flush(flag: number = POLLIN | POLLOUT, limit?: number | null): number {
-    this.#live("flush");
+    this.#usable("flush");
     if (
       typeof flag !== "number" || !Number.isInteger(flag) ||
       (flag & ~(POLLIN | POLLOUT)) !== 0
@@ -508,6 +539,11 @@ export class ZMQStream implements Disposable, AsyncIterable<Uint8Array[]> {
         `Cannot flush: limit must be a number >= 0, got ${String(limit)}`,
       );
     }
+    // A flush from a callback this flush runs would recurse once per
+    // message (50k waiting: a stack overflow, and messages read but never
+    // delivered): the running flush goes on instead, in order.
+    if (this.#flushing) return 0;
+    this.#flushing = true;
     const alreadyFlushed = this.#flushed;
     this.#flushed = false;
     let count = 0;
@@ -539,6 +575,7 @@ export class ZMQStream implements Disposable, AsyncIterable<Uint8Array[]> {
         if (!progressed) break;
       }
     } finally {
+      this.#flushing = false;
       if (count) {
         this.#flushed = true;
         if (!alreadyFlushed) {
@@ -574,7 +611,7 @@ export class ZMQStream implements Disposable, AsyncIterable<Uint8Array[]> {
   }
 
   #next(signal?: AbortSignal): Promise<Uint8Array[] | null> {
-    this.#live("receive");
+    this.#usable("receive");
     if (this.#recvCallback) {
       throw new Error(
         "Cannot read with recvMultipart() or for await while an onRecv callback is set (call stopOnRecv() first)",
@@ -630,6 +667,7 @@ export class ZMQStream implements Disposable, AsyncIterable<Uint8Array[]> {
    */
   close(linger?: number): void {
     if (this.#closed) return;
+    if (linger !== undefined) checkLinger(linger, "close the stream");
     this.#closed = true;
     this.#queue = [];
     this.#head = 0;
@@ -642,13 +680,7 @@ export class ZMQStream implements Disposable, AsyncIterable<Uint8Array[]> {
     for (const wake of this.#drainWaiters.splice(0)) wake();
     const callback = this.#closeCallback;
     this.#closeCallback = null;
-    if (callback) {
-      try {
-        callback();
-      } catch (error) {
-        this.ioLoop.errorHandler(error);
-      }
-    }
+    if (callback) this.#invoke(callback);
   }
 
   /** Same as `close()`. */
