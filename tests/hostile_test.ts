@@ -36,7 +36,7 @@ import {
   SOCKET_OPTIONS,
   SteerableProxy,
   SUB,
-  ZMQError,
+  type ZMQError,
   ZMQStream,
 } from "../mod.ts";
 import { lib } from "../ffi/library.ts";
