@@ -111,6 +111,12 @@ export {
   loadCertificates,
 } from "./auth/certs.ts";
 export {
+  type AsyncRecvOptions,
+  type AsyncSendOptions,
+  AsyncSocket,
+} from "./stream/async_socket.ts";
+export { AsyncPoller, type PollTarget } from "./stream/async_poller.ts";
+export {
   monitorEvents,
   type MonitorIterator,
   type MonitorOptions,

@@ -179,6 +179,12 @@ export function checkLinger(linger: unknown, what: string): void {
   }
 }
 
+/**
+ * @internal counts `setsockopt` calls on a socket, so layers above can cache
+ * an option (an AsyncSocket's RCVTIMEO) and notice when it may have changed.
+ */
+export const kOptionWrites: unique symbol = Symbol("zmqloop.optionWrites");
+
 /** The error for using a closed socket. */
 export function closedSocketError(what: string): ZMQError {
   return new ZMQError(ENOTSOCK, `Cannot ${what}`, "the socket is closed");
@@ -208,6 +214,7 @@ export class Socket implements Disposable {
   #fd = -1;
   #monitor: Socket | null = null;
   #lent: { handle: Deno.PointerValue; to: string } | null = null;
+  #optionWrites = 0;
   /** The socket type (`REQ`, `PUB`, ...). */
   readonly type: number;
 
@@ -251,6 +258,11 @@ export class Socket implements Disposable {
     if (context.defaultLinger !== -1) {
       this.setsockopt(LINGER, context.defaultLinger);
     }
+  }
+
+  /** @internal how many times options were set (see `kOptionWrites`). */
+  get [kOptionWrites](): number {
+    return this.#optionWrites;
   }
 
   /** The owning context. */
@@ -523,6 +535,7 @@ export class Socket implements Disposable {
       }
     }
     const size = BigInt(len);
+    this.#optionWrites++;
     if (
       retryEintr(() => this.#sym.zmq_setsockopt(h, option, buf, size)) !== 0
     ) {

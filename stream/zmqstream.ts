@@ -22,7 +22,8 @@ import {
   jsonBytes,
   type Payload,
 } from "../ffi/bytes.ts";
-import { ZMQError } from "../ffi/errors.ts";
+import { Again, ZMQError } from "../ffi/errors.ts";
+import { setImmediate } from "node:timers";
 import { ENOTSOCK } from "../ffi/errno.ts";
 import { POLLIN, POLLOUT } from "../ffi/constants.ts";
 import { IOLoop, LoopClosedError } from "../loop/ioloop.ts";
@@ -37,6 +38,11 @@ export type SendCallback = (msg: Payload[], status: SendStatus) => void;
 export interface SendOptions extends SocketSendOptions {
   /** Called with this message once written (instead of the `onSend` callback). */
   callback?: SendCallback;
+  /**
+   * Once aborted, a message still in the queue is dropped unwritten (and
+   * no callback runs for it).
+   */
+  signal?: AbortSignal;
 }
 
 interface Queued {
@@ -48,12 +54,48 @@ interface Queued {
   options: SendOptions | undefined;
 }
 
+/** A received message: copied parts, or `Frame`s (`copy: false`). */
+type Message = Uint8Array[] | Frame[];
+
 interface Waiter {
-  resolve: (msg: Uint8Array[] | null) => void;
+  copy: boolean;
+  resolve: (msg: Message | null) => void;
   reject: (error: unknown) => void;
 }
 
+interface PollWaiter {
+  flags: number;
+  resolve: (events: number) => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * Receives served straight from the socket, without a loop turn, before a
+ * hop through `setImmediate` lets timers and I/O run: a `for await` over a
+ * busy socket goes at the speed of a non-blocking receive, and a producer
+ * faster than its consumer cannot starve the rest of the program.
+ */
+const STREAK = 256;
+
+/** @internal a receive with a deadline (AsyncSocket's RCVTIMEO). */
+export const kReceive: unique symbol = Symbol("zmqloop.receive");
+/** @internal wait for socket events without consuming (AsyncSocket.poll). */
+export const kPoll: unique symbol = Symbol("zmqloop.poll");
+
+/** The stream that drives a socket, if any (AsyncPoller's way to wait on it). */
+export function streamOf(socket: Socket): ZMQStream | undefined {
+  const stream = streams.get(socket);
+  return stream && !stream.closed() ? stream : undefined;
+}
+
 const streams = new WeakMap<Socket, ZMQStream>();
+
+function orClosed(msg: Message | null): Message {
+  if (msg === null) {
+    throw new ZMQError(ENOTSOCK, "Cannot receive", "the stream was closed");
+  }
+  return msg;
+}
 
 function checkCallback(cb: unknown, what: string): void {
   if (cb !== null && cb !== undefined && typeof cb !== "function") {
@@ -99,6 +141,8 @@ export class ZMQStream implements Disposable, AsyncIterable<Uint8Array[]> {
   #flushed = false;
   #flushing = false;
   #waiters: Waiter[] = [];
+  #polls: PollWaiter[] = [];
+  #streak = 0;
   #drainWaiters: (() => void)[] = [];
 
   /**
@@ -391,8 +435,9 @@ export class ZMQStream implements Disposable, AsyncIterable<Uint8Array[]> {
   /** Derives the loop's interest from the state: the single place that does. */
   #rebuild(): void {
     if (this.#closed) return;
-    const state = (this.receiving() ? POLLIN : 0) |
+    let state = (this.receiving() ? POLLIN : 0) |
       (this.sending() ? POLLOUT : 0);
+    for (const p of this.#polls) state |= p.flags;
     if (state !== this.#state) {
       this.#state = state;
       this.ioLoop.updateHandler(this.socket, state);
@@ -410,6 +455,7 @@ export class ZMQStream implements Disposable, AsyncIterable<Uint8Array[]> {
     }
     let moved = false;
     try {
+      if (this.#polls.length) this.#servePolls();
       if (events & POLLIN && this.receiving()) moved = this.#handleRecv(false);
       if (this.#closed) return false;
       if (events & POLLOUT && this.sending()) {
@@ -424,18 +470,24 @@ export class ZMQStream implements Disposable, AsyncIterable<Uint8Array[]> {
   /** Receives one message and delivers it; returns whether one was there. */
   #handleRecv(force: boolean): boolean {
     if (this.#flushed && !force) return false;
-    const copy = this.#waiters.length > 0 || this.#recvCopy;
-    let msg: Uint8Array[] | Frame[] | null;
+    const waiter = this.#waiters[0];
+    const copy = waiter ? waiter.copy : this.#recvCopy;
+    let msg: Message | null;
     try {
       msg = this.socket.tryRecvMultipart(copy);
     } catch (error) {
-      this.#error(error);
-      return false;
+      if (!waiter) {
+        this.#error(error);
+        return false;
+      }
+      this.#waiters.shift();
+      waiter.reject(error); // a promise's error is its rejection
+      return true;
     }
     if (msg === null) return false;
-    const waiter = this.#waiters.shift();
     if (waiter) {
-      waiter.resolve(msg as Uint8Array[]);
+      this.#waiters.shift();
+      waiter.resolve(msg);
       return true;
     }
     const callback = this.#recvCallback;
@@ -443,11 +495,31 @@ export class ZMQStream implements Disposable, AsyncIterable<Uint8Array[]> {
     return true;
   }
 
+  /** Resolves poll waiters whose events are ready (read from ZMQ_EVENTS). */
+  #servePolls(): void {
+    let ready: number;
+    try {
+      ready = this.socket.events;
+    } catch (error) {
+      for (const p of this.#polls.splice(0)) p.reject(error);
+      return;
+    }
+    this.#polls = this.#polls.filter((p) => {
+      if (!(ready & p.flags)) return true;
+      p.resolve(ready & p.flags);
+      return false;
+    });
+  }
+
   /** Writes the next queued message; returns whether one was written. */
   #handleSend(): boolean {
     if (this.#flushed) return false;
     const item = this.#queue[this.#head];
     if (!item) return false;
+    if (item.options?.signal?.aborted) {
+      this.#shift(); // aborted while queued: dropped unwritten
+      return true;
+    }
     let status: SendStatus;
     try {
       const result = this.socket.trySendMultipart(
@@ -590,50 +662,177 @@ export class ZMQStream implements Disposable, AsyncIterable<Uint8Array[]> {
   // ---- promises and async iteration ----
 
   /**
-   * Receives the next message. An aborted call consumes nothing.
+   * Receives the next message. An aborted call consumes nothing. When a
+   * message is already waiting and no other receive is pending, it is taken
+   * at once, without a loop turn.
    *
-   * @param options `signal` aborts the wait
+   * @param options `signal` aborts the wait; `copy: false` gives `Frame`s
    * @returns the message's parts
-   * @throws {Error} (synchronously) while an `onRecv` callback is set
+   * @throws {Error} (as a rejection) while an `onRecv` callback is set
    * @throws {ZMQError} (as a rejection) ENOTSOCK when the stream closes first
    */
-  recvMultipart(options: { signal?: AbortSignal } = {}): Promise<Uint8Array[]> {
-    return this.#next(options.signal).then((msg) => {
-      if (msg === null) {
-        throw new ZMQError(
-          ENOTSOCK,
-          "Cannot receive",
-          "the stream was closed",
+  recvMultipart(
+    options?: { signal?: AbortSignal; copy?: true },
+  ): Promise<Uint8Array[]>;
+  /**
+   * Receives the next message as zero-copy `Frame`s.
+   *
+   * @param options `copy: false`, and `signal` to abort the wait
+   * @returns the message's frames
+   */
+  recvMultipart(
+    options: { signal?: AbortSignal; copy: false },
+  ): Promise<Frame[]>;
+  /**
+   * Receives the next message.
+   *
+   * @param options `signal` aborts the wait; `copy: false` gives `Frame`s
+   * @returns the message
+   */
+  recvMultipart(
+    options?: { signal?: AbortSignal; copy?: boolean },
+  ): Promise<Uint8Array[] | Frame[]>;
+  recvMultipart(
+    options: { signal?: AbortSignal; copy?: boolean } = {},
+  ): Promise<Uint8Array[] | Frame[]> {
+    return this.#next(options.signal, options.copy !== false, -1).then(
+      orClosed,
+    );
+  }
+
+  /** @internal a receive bounded by `timeout` ms (>= 0), rejecting with `Again`. */
+  [kReceive](
+    copy: boolean,
+    signal: AbortSignal | undefined,
+    timeout: number,
+  ): Promise<Message> {
+    return this.#next(signal, copy, timeout).then(orClosed);
+  }
+
+  #next(
+    signal: AbortSignal | undefined,
+    copy: boolean,
+    timeout: number,
+  ): Promise<Message | null> {
+    try {
+      this.#usable("receive");
+      if (this.#recvCallback) {
+        throw new Error(
+          "Cannot read with recvMultipart() or for await while an onRecv callback is set (call stopOnRecv() first)",
         );
       }
-      return msg;
+      signal?.throwIfAborted();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (this.#waiters.length === 0) {
+      if (this.#streak < STREAK) {
+        let msg: Message | null;
+        try {
+          msg = this.socket.tryRecvMultipart(copy);
+        } catch (error) {
+          return Promise.reject(error);
+        }
+        if (msg) {
+          this.#streak++;
+          return Promise.resolve(msg);
+        }
+      } else setImmediate(this.#kick); // let timers and I/O run, then serve
+    }
+    this.#streak = 0;
+    return new Promise((resolve, reject) => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const settle = () => {
+        signal?.removeEventListener("abort", abort);
+        if (timer !== undefined) clearTimeout(timer);
+      };
+      const waiter: Waiter = {
+        copy,
+        resolve: (msg) => {
+          settle();
+          resolve(msg);
+        },
+        reject: (error) => {
+          settle();
+          reject(error);
+        },
+      };
+      const drop = (reason: unknown) => {
+        const i = this.#waiters.indexOf(waiter);
+        if (i < 0) return;
+        this.#waiters.splice(i, 1);
+        this.#rebuild();
+        waiter.reject(reason);
+      };
+      const abort = () => drop(signal!.reason);
+      signal?.addEventListener("abort", abort, { once: true });
+      if (timeout >= 0) {
+        timer = setTimeout(
+          () =>
+            drop(new Again(`Cannot receive within RCVTIMEO (${timeout} ms)`)),
+          timeout,
+        );
+      }
+      this.#waiters.push(waiter);
+      this.#rebuild();
     });
   }
 
-  #next(signal?: AbortSignal): Promise<Uint8Array[] | null> {
-    this.#usable("receive");
-    if (this.#recvCallback) {
-      throw new Error(
-        "Cannot read with recvMultipart() or for await while an onRecv callback is set (call stopOnRecv() first)",
-      );
+  /** Serves pending receives now (after a yield), without the loop. */
+  #kick = (): void => {
+    if (this.#closed || this.ioLoop.closed) return;
+    while (this.#waiters.length && this.#handleRecv(true));
+    this.#rebuild();
+  };
+
+  /**
+   * @internal resolves with the ready events among `flags` (0 once
+   * `timeout` ms pass; negative waits forever); consumes nothing.
+   */
+  [kPoll](
+    flags: number,
+    timeout: number,
+    signal?: AbortSignal,
+  ): Promise<number> {
+    let ready: number;
+    try {
+      this.#usable("poll");
+      signal?.throwIfAborted();
+      ready = this.socket.events & flags;
+    } catch (error) {
+      return Promise.reject(error);
     }
-    signal?.throwIfAborted();
+    if (ready || timeout === 0) return Promise.resolve(ready);
     return new Promise((resolve, reject) => {
-      const waiter: Waiter = {
-        resolve: (msg) => {
-          signal?.removeEventListener("abort", abort);
-          resolve(msg);
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const settle = () => {
+        signal?.removeEventListener("abort", abort);
+        if (timer !== undefined) clearTimeout(timer);
+      };
+      const waiter: PollWaiter = {
+        flags,
+        resolve: (events) => {
+          settle();
+          resolve(events);
         },
-        reject,
+        reject: (error) => {
+          settle();
+          reject(error);
+        },
       };
-      const abort = () => {
-        const i = this.#waiters.indexOf(waiter);
-        if (i >= 0) this.#waiters.splice(i, 1);
+      const drop = (finish: () => void) => {
+        const i = this.#polls.indexOf(waiter);
+        if (i < 0) return;
+        this.#polls.splice(i, 1);
         this.#rebuild();
-        reject(signal!.reason);
+        finish();
       };
+      const abort = () => drop(() => waiter.reject(signal!.reason));
       signal?.addEventListener("abort", abort, { once: true });
-      this.#waiters.push(waiter);
+      if (timeout > 0 && timeout <= 2147483647) {
+        timer = setTimeout(() => drop(() => waiter.resolve(0)), timeout);
+      }
+      this.#polls.push(waiter);
       this.#rebuild();
     });
   }
@@ -647,10 +846,10 @@ export class ZMQStream implements Disposable, AsyncIterable<Uint8Array[]> {
     return {
       next: async (): Promise<IteratorResult<Uint8Array[]>> => {
         if (this.#closed) return { done: true, value: undefined };
-        const msg = await this.#next();
+        const msg = await this.#next(undefined, true, -1);
         return msg === null
           ? { done: true, value: undefined }
-          : { done: false, value: msg };
+          : { done: false, value: msg as Uint8Array[] };
       },
       return: (): Promise<IteratorResult<Uint8Array[]>> =>
         Promise.resolve({ done: true, value: undefined }),
@@ -677,6 +876,9 @@ export class ZMQStream implements Disposable, AsyncIterable<Uint8Array[]> {
     const waiters = this.#waiters;
     this.#waiters = [];
     for (const w of waiters) w.resolve(null);
+    for (const p of this.#polls.splice(0)) {
+      p.reject(new ZMQError(ENOTSOCK, "Cannot poll", "the stream was closed"));
+    }
     for (const wake of this.#drainWaiters.splice(0)) wake();
     const callback = this.#closeCallback;
     this.#closeCallback = null;

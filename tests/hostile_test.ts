@@ -399,7 +399,7 @@ Deno.test("hostile: streams", async (t) => {
       assert.throws(() => stream.sendMultipart(["x"]), LoopClosedError);
       assert.throws(() => stream.flush(), LoopClosedError);
       await assert.rejects(stream.drained(), LoopClosedError);
-      assert.throws(() => stream.recvMultipart(), LoopClosedError);
+      await assert.rejects(stream.recvMultipart(), LoopClosedError);
       assert.equal(b.poll(NOTHING), 0, "nothing was written");
       stream.close();
       b.close();

@@ -476,7 +476,7 @@ Deno.test("ZMQStream promises and async iteration", async (t) => {
     await new Promise((r) => setTimeout(r, 20));
     assert.deepEqual(text(await f.y.recvMultipart()), ["kept"]);
     const aborted = AbortSignal.abort();
-    assert.throws(() => f.y.recvMultipart({ signal: aborted }));
+    await assert.rejects(f.y.recvMultipart({ signal: aborted }));
   });
 
   await t.step(
@@ -506,7 +506,7 @@ Deno.test("ZMQStream promises and async iteration", async (t) => {
   await t.step("mixing with onRecv throws a clear error", async () => {
     await using f = fixture();
     f.y.onRecv(() => {});
-    assert.throws(() => f.y.recvMultipart(), /onRecv callback is set/);
+    await assert.rejects(f.y.recvMultipart(), /onRecv callback is set/);
     f.y.stopOnRecv();
     const p = f.y.recvMultipart();
     assert.throws(() => f.y.onRecv(() => {}), /recvMultipart\(\) or for await/);
