@@ -696,7 +696,8 @@ export abstract class Socket {
 
   /**
    * Closes the socket: a pending `receive()` or `send()` rejects with
-   * EAGAIN, and queued messages are kept for `linger` ms. Idempotent.
+   * EAGAIN, and queued messages are kept for `linger` ms. Its observer
+   * (`events`) gives its last events, then `"end"`. Idempotent.
    */
   close(): void {
     const state = this.#state;
@@ -711,9 +712,8 @@ export abstract class Socket {
     }
     finalizer.unregister(state);
     state.driver.close();
-    const observer = state.observer;
-    // An observer nobody reads cannot see the "end" event: stop it now.
-    if (observer && !observerBusy(observer)) observer.close();
+    // The observer stays open: it still has the last events to give, and
+    // closes itself with the "end" event (or when it is collected).
     state.raw.close();
   }
 }
@@ -1550,7 +1550,10 @@ export type EventOfType<E extends EventType = EventType> = Extract<
   { type: E }
 >;
 
-let observerBusy: (observer: Observer) => boolean;
+// Closes the monitor socket of an observer nobody can reach any more.
+const observerFinalizer = new FinalizationRegistry<RawSocket>((pair) => {
+  if (!pair.closed) pair.close(0);
+});
 
 /**
  * The events of a socket (`socket.events`): read them with `receive()` /
@@ -1590,10 +1593,7 @@ export class Observer {
     this.#pair = this.#socket.getMonitorSocket(EVENT_ALL);
     this.#driver = new Driver(this.#pair, toEvent);
     this.#driver.own(this);
-  }
-
-  static {
-    observerBusy = (o) => o.#listeners !== null || o.#driver.reading;
+    observerFinalizer.register(this, this.#pair, this);
   }
 
   /** Whether the observer was closed (by `close()` or with its socket). */
@@ -1605,6 +1605,7 @@ export class Observer {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    observerFinalizer.unregister(this);
     this.#driver.close();
     if (!this.#socket.closed) this.#socket.disableMonitor();
     this.#pair.close(0);
