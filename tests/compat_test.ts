@@ -988,3 +988,51 @@ Deno.test("zeromq: the process exits with sockets left open (10 runs)", async ()
     await Deno.remove(script);
   }
 });
+
+Deno.test("zeromq: at exit, blocky contexts wait for queued messages; blocky false and linger 0 do not", async (t) => {
+  const program = (setup: string, options = "") =>
+    tempScript(`
+      import { context, Push } from "${COMPAT_URL}";
+      ${setup}
+      const push = new Push(${options});
+      push.connect("tcp://127.0.0.1:1"); // nobody will ever accept
+      await push.send("undeliverable");
+      console.log("sent");
+    `);
+  const run = (script: string, timeoutMs: number) =>
+    runDeno(["run", "--allow-ffi", "--allow-env", script], { timeoutMs });
+  await t.step(
+    "default (blocky): the process waits, as zeromq.js documents",
+    async () => {
+      const script = await program("");
+      try {
+        const start = performance.now();
+        const r = await run(script, 1500);
+        assert.equal(r.stdout.trim(), "sent");
+        assert.notEqual(r.code, 0, "killed by the timeout");
+        assert.ok(performance.now() - start >= 1400);
+      } finally {
+        await Deno.remove(script);
+      }
+    },
+  );
+  for (
+    const [name, setup, options] of [
+      ["context.blocky = false", "context.blocky = false;", ""],
+      ["linger: 0", "void context;", "{ linger: 0 }"],
+    ]
+  ) {
+    await t.step(`${name}: the process exits (5 runs)`, async () => {
+      const script = await program(setup!, options);
+      try {
+        for (let i = 0; i < 5; i++) {
+          const r = await run(script, 15_000);
+          assert.equal(r.stdout.trim(), "sent", r.stderr);
+          assert.equal(r.code, 0, `run ${i}: ${r.stderr}`);
+        }
+      } finally {
+        await Deno.remove(script);
+      }
+    });
+  }
+});
