@@ -1036,3 +1036,73 @@ Deno.test("zeromq: at exit, blocky contexts wait for queued messages; blocky fal
     });
   }
 });
+
+Deno.test("zeromq: every writable option takes its own type and refuses others", () => {
+  const wrong: Record<string, unknown[]> = {
+    bool: [1, "true", null],
+    number: ["1", true, null, NaN],
+    text: [1, true, {}],
+  };
+  const sample = (shape: string, name: string) =>
+    shape === "bool"
+      ? true
+      : shape === "number"
+      ? (name.startsWith("heartbeat") ? 100 : 1)
+      : "127.0.0.1";
+  for (const [name, Class, type] of CLASSES) {
+    const s = loose(new Class());
+    try {
+      for (const option of COMPAT_OPTIONS) {
+        if (!option.on(type) || !option.spec.write) continue;
+        const where = `${name}.${option.name}`;
+        const shape = typeof option.shape === "string" ? option.shape : "enum";
+        for (const bad of wrong[shape] ?? [42, "nonsense"]) {
+          assert.throws(
+            () => s[option.name] = bad,
+            TypeError,
+            `${where} = ${String(bad)}`,
+          );
+        }
+        if (
+          option.name.startsWith("vmci") || option.name.startsWith("gssapi")
+        ) continue;
+        if (option.name.startsWith("curve") && shape === "text") continue; // keys: 40 chars, tested above
+        if (option.name === "routingId" || option.name === "welcomeMessage") {
+          s[option.name] = "id";
+          continue;
+        }
+        if (option.spec.read) {
+          // writing back what was read works for every readable option
+          const value = s[option.name];
+          if (value !== null) s[option.name] = value;
+        } else {
+          s[option.name] = sample(shape, option.name);
+        }
+      }
+    } finally {
+      s.close();
+    }
+  }
+});
+
+Deno.test("zeromq: Router handover gives a routing id to the newest peer", async () => {
+  const address = inproc();
+  const router = new Router({ handover: true });
+  await router.bind(address);
+  const first = new Dealer({ routingId: "same" });
+  const second = new Dealer({ routingId: "same", receiveTimeout: 5000 });
+  try {
+    first.connect(address);
+    await first.send("one");
+    assert.equal(text((await within(router.receive()))[1]), "one");
+    second.connect(address);
+    await second.send("two");
+    const [id, body] = await within(router.receive());
+    assert.equal(text(id), "same");
+    assert.equal(text(body), "two");
+    await router.send(["same", "to the newest"]);
+    assert.equal(text((await second.receive())[0]), "to the newest");
+  } finally {
+    closeAll(router, first, second);
+  }
+});
