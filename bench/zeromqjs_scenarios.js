@@ -31,58 +31,40 @@ export const scenarios = {
     client.close();
     return (n / ms) * 1000;
   },
-  async deliver(zmq, proto, msgsize, n) {
-    const [server, client] = await endpoints(zmq, proto);
-    const start = performance.now();
-    const send = async () => {
-      for (let i = 0; i < n; i++) await client.send(Buffer.alloc(msgsize));
-    };
-    const receive = async () => {
+  // await each send, while the other end awaits each receive
+  deliver: (zmq, proto, msgsize, n) =>
+    deliver(zmq, proto, n, () => Buffer.alloc(msgsize), "receive"),
+  "deliver-multipart": (zmq, proto, msgsize, n) =>
+    deliver(zmq, proto, n, () => [
+      Buffer.alloc(msgsize),
+      Buffer.alloc(msgsize),
+      Buffer.alloc(msgsize),
+    ], "receive"),
+  // the same, the receiver in a for await that closes the socket at the end
+  "deliver-async-iterator": (zmq, proto, msgsize, n) =>
+    deliver(zmq, proto, n, () => Buffer.alloc(msgsize), "iterate"),
+};
+
+async function deliver(zmq, proto, n, message, how) {
+  const [server, client] = await endpoints(zmq, proto);
+  const start = performance.now();
+  const send = async () => {
+    for (let i = 0; i < n; i++) await client.send(message());
+  };
+  const receive = how === "receive"
+    ? async () => {
       for (let j = 0; j < n; j++) await server.receive();
-    };
-    await Promise.all([send(), receive()]);
-    const ms = performance.now() - start;
-    server.close();
-    client.close();
-    return (n / ms) * 1000;
-  },
-  async "deliver-multipart"(zmq, proto, msgsize, n) {
-    const [server, client] = await endpoints(zmq, proto);
-    const start = performance.now();
-    const send = async () => {
-      for (let i = 0; i < n; i++) {
-        await client.send([
-          Buffer.alloc(msgsize),
-          Buffer.alloc(msgsize),
-          Buffer.alloc(msgsize),
-        ]);
-      }
-    };
-    const receive = async () => {
-      for (let j = 0; j < n; j++) await server.receive();
-    };
-    await Promise.all([send(), receive()]);
-    const ms = performance.now() - start;
-    server.close();
-    client.close();
-    return (n / ms) * 1000;
-  },
-  async "deliver-async-iterator"(zmq, proto, msgsize, n) {
-    const [server, client] = await endpoints(zmq, proto);
-    const start = performance.now();
-    const send = async () => {
-      for (let i = 0; i < n; i++) await client.send(Buffer.alloc(msgsize));
-    };
-    const receive = async () => {
+    }
+    : async () => {
       let i = 0;
       for await (const _ of server) if (++i === n) server.close();
     };
-    await Promise.all([send(), receive()]);
-    const ms = performance.now() - start;
-    client.close();
-    return (n / ms) * 1000;
-  },
-};
+  await Promise.all([send(), receive()]);
+  const ms = performance.now() - start;
+  server.close();
+  client.close();
+  return (n / ms) * 1000;
+}
 
 export const SIZES = [1, 16, 256, 4096, 65536];
 export const PROTOS = ["tcp", "inproc"];
