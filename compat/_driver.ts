@@ -33,12 +33,6 @@ export const MESSAGES: Readonly<Record<string, string>> = {
   EADDRINUSE: "Address already in use",
 };
 
-/**
- * `EBADF`, zeromq.js's code for a closed socket (9 on Linux, macOS and
- * Windows alike). ffi/errno.ts does not know it yet.
- */
-export const EBADF = 9;
-
 /** An `Error` with zeromq.js's `code`, `errno` and (when given) `address`. */
 export function errnoError(
   errno: number,
@@ -46,9 +40,6 @@ export function errnoError(
   address?: string,
 ): ZMQError {
   const error = new ZMQError(errno);
-  if (errno === EBADF) {
-    Object.defineProperty(error, "code", { value: "EBADF" });
-  }
   const text = message ?? MESSAGES[error.code];
   if (text !== undefined) error.message = text;
   if (address !== undefined) {
@@ -229,7 +220,7 @@ export class Driver<R = Uint8Array[]> {
   #handle = (_raw: Socket, events: number): boolean => {
     let moved = 0;
     if (this.#raw.closed) {
-      this.close(errnoError(EBADF));
+      this.close(errnoError(ERRNO.EBADF));
       return false;
     }
     if (events & POLLIN && this.#reader) {

@@ -76,7 +76,7 @@ import { describe, type Payload } from "../ffi/bytes.ts";
 import { has, zmqVersion } from "../ffi/version.ts";
 import { curveKeypair } from "../ffi/z85.ts";
 import { SteerableProxy } from "../ffi/proxy.ts";
-import { Driver, EBADF, errnoError } from "./_driver.ts";
+import { Driver, errnoError } from "./_driver.ts";
 import {
   COMPAT_OPTIONS,
   type CompatOption,
@@ -434,7 +434,7 @@ function toParts(message: unknown): Payload[] {
 }
 
 function closedError(): ZMQError {
-  return errnoError(EBADF);
+  return errnoError(ERRNO.EBADF);
 }
 
 function liveState(socket: Socket, what: string): SocketState {
@@ -1785,7 +1785,7 @@ export class Proxy<F extends Socket = Socket, B extends Socket = Socket> {
 
   #steer(what: string): SteerableProxy {
     if (!this.#running) {
-      throw errnoError(EBADF, `Cannot ${what}: the proxy is not running`);
+      throw errnoError(ERRNO.EBADF, `Cannot ${what}: the proxy is not running`);
     }
     return this.#running;
   }
