@@ -718,7 +718,11 @@ export abstract class Socket {
   }
 }
 
-/** Option properties every socket type has (zeromq.js's names). */
+/**
+ * Option properties every socket type has (zeromq.js's names). Which can be
+ * read and which written follows our option table (`ffi/options.ts`); an
+ * option that cannot be read reads as `undefined`.
+ */
 export interface Socket {
   /** `ZMQ_AFFINITY`: I/O thread affinity of new connections (bit mask). */
   affinity: number;
@@ -744,7 +748,7 @@ export interface Socket {
   tcpKeepaliveIdle: number;
   /** `ZMQ_TCP_KEEPALIVE_INTVL`: TCP_KEEPINTVL; -1 OS default. */
   tcpKeepaliveInterval: number;
-  /** `ZMQ_TCP_ACCEPT_FILTER`: accepted client address (CIDR); null clears (write-only). */
+  /** `ZMQ_TCP_ACCEPT_FILTER`: accepted client address (CIDR); null clears. */
   tcpAcceptFilter: string | null;
   /** `ZMQ_IMMEDIATE`: queue messages only on completed connections. */
   immediate: boolean;
@@ -784,11 +788,11 @@ export interface Socket {
   handshakeInterval: number;
   /** `ZMQ_SOCKS_PROXY`: SOCKS5 proxy address. */
   socksProxy: string | null;
-  /** `ZMQ_HEARTBEAT_IVL`: ZMTP heartbeat interval (ms) (write-only). */
+  /** `ZMQ_HEARTBEAT_IVL`: ZMTP heartbeat interval (ms). */
   heartbeatInterval: number;
-  /** `ZMQ_HEARTBEAT_TTL`: heartbeat time-to-live for the peer (ms) (write-only). */
+  /** `ZMQ_HEARTBEAT_TTL`: heartbeat time-to-live for the peer (ms). */
   heartbeatTimeToLive: number;
-  /** `ZMQ_HEARTBEAT_TIMEOUT`: heartbeat timeout (ms) (write-only). */
+  /** `ZMQ_HEARTBEAT_TIMEOUT`: heartbeat timeout (ms). */
   heartbeatTimeout: number;
   /** `ZMQ_CONNECT_TIMEOUT`: TCP connect timeout (ms). */
   connectTimeout: number;
@@ -975,9 +979,9 @@ export class Publisher extends Socket {
 }
 /** Publisher sends, and has these options. */
 export interface Publisher extends Writable {
-  /** `ZMQ_XPUB_NODROP`: fail with EAGAIN at the HWM instead of dropping (write-only). */
+  /** `ZMQ_XPUB_NODROP`: fail with EAGAIN at the HWM instead of dropping. */
   noDrop: boolean;
-  /** `ZMQ_CONFLATE`: keep only the last message (write-only). */
+  /** `ZMQ_CONFLATE`: keep only the last message. */
   conflate: boolean;
   /** `ZMQ_INVERT_MATCHING`: send to peers whose subscriptions do not match. */
   invertMatching: boolean;
@@ -1039,7 +1043,7 @@ export class Subscriber extends Socket {
 }
 /** Subscriber receives, and has these options. */
 export interface Subscriber extends Readable {
-  /** `ZMQ_CONFLATE`: keep only the last message (write-only). */
+  /** `ZMQ_CONFLATE`: keep only the last message. */
   conflate: boolean;
   /** `ZMQ_INVERT_MATCHING`: receive what does not match the subscriptions. */
   invertMatching: boolean;
@@ -1077,11 +1081,11 @@ export class Request extends Socket {
 export interface Request extends Readable, Writable {
   /** `ZMQ_ROUTING_ID`: this socket's identity towards a Router. */
   routingId: string | null;
-  /** `ZMQ_PROBE_ROUTER`: send an empty message on connect (write-only). */
+  /** `ZMQ_PROBE_ROUTER`: send an empty message on connect. */
   probeRouter: boolean;
-  /** `ZMQ_REQ_CORRELATE`: match replies to requests (write-only). */
+  /** `ZMQ_REQ_CORRELATE`: match replies to requests. */
   correlate: boolean;
-  /** `ZMQ_REQ_RELAXED`: allow a new request before the reply (write-only). */
+  /** `ZMQ_REQ_RELAXED`: allow a new request before the reply. */
   relaxed: boolean;
 }
 
@@ -1142,9 +1146,9 @@ export class Dealer extends Socket {
 export interface Dealer extends Readable, Writable {
   /** `ZMQ_ROUTING_ID`: this socket's identity towards a Router. */
   routingId: string | null;
-  /** `ZMQ_PROBE_ROUTER`: send an empty message on connect (write-only). */
+  /** `ZMQ_PROBE_ROUTER`: send an empty message on connect. */
   probeRouter: boolean;
-  /** `ZMQ_CONFLATE`: keep only the last message (write-only). */
+  /** `ZMQ_CONFLATE`: keep only the last message. */
   conflate: boolean;
 }
 
@@ -1224,11 +1228,11 @@ export class Router extends Socket {
 export interface Router extends Readable, Writable {
   /** `ZMQ_ROUTING_ID`: this socket's identity towards another Router. */
   routingId: string | null;
-  /** `ZMQ_ROUTER_MANDATORY`: unroutable messages fail (EHOSTUNREACH) instead of vanishing (write-only). */
+  /** `ZMQ_ROUTER_MANDATORY`: unroutable messages fail (EHOSTUNREACH) instead of vanishing. */
   mandatory: boolean;
-  /** `ZMQ_PROBE_ROUTER`: send an empty message on connect (write-only). */
+  /** `ZMQ_PROBE_ROUTER`: send an empty message on connect. */
   probeRouter: boolean;
-  /** `ZMQ_ROUTER_HANDOVER`: a new peer with a used routing id takes it over (write-only). */
+  /** `ZMQ_ROUTER_HANDOVER`: a new peer with a used routing id takes it over. */
   handover: boolean;
 }
 
@@ -1256,7 +1260,7 @@ export class Pull extends Socket {
 }
 /** Pull receives, and has this option. */
 export interface Pull extends Readable {
-  /** `ZMQ_CONFLATE`: keep only the last message (write-only). */
+  /** `ZMQ_CONFLATE`: keep only the last message. */
   conflate: boolean;
 }
 
@@ -1283,7 +1287,7 @@ export class Push extends Socket {
 }
 /** Push sends, and has this option. */
 export interface Push extends Writable {
-  /** `ZMQ_CONFLATE`: keep only the last message (write-only). */
+  /** `ZMQ_CONFLATE`: keep only the last message. */
   conflate: boolean;
 }
 
@@ -1346,11 +1350,11 @@ export class XPublisher extends Socket {
 }
 /** XPublisher sends and receives, and has these options. */
 export interface XPublisher extends Readable, Writable {
-  /** `ZMQ_XPUB_NODROP`: fail with EAGAIN at the HWM instead of dropping (write-only). */
+  /** `ZMQ_XPUB_NODROP`: fail with EAGAIN at the HWM instead of dropping. */
   noDrop: boolean;
-  /** `ZMQ_XPUB_MANUAL`: subscriptions are applied by the application (write-only). */
+  /** `ZMQ_XPUB_MANUAL`: subscriptions are applied by the application. */
   manual: boolean;
-  /** `ZMQ_XPUB_WELCOME_MSG`: message sent to each new subscriber (write-only). */
+  /** `ZMQ_XPUB_WELCOME_MSG`: message sent to each new subscriber. */
   welcomeMessage: string | null;
   /** `ZMQ_INVERT_MATCHING`: send to peers whose subscriptions do not match. */
   invertMatching: boolean;
@@ -1416,7 +1420,7 @@ export class Stream extends Socket {
 /** Stream sends and receives [routing id, data] pairs, and has this option. */
 export interface Stream
   extends Readable<[Message, Message]>, Writable<[MessageLike, MessageLike]> {
-  /** `ZMQ_STREAM_NOTIFY`: a zero-length message marks connects and disconnects (write-only). */
+  /** `ZMQ_STREAM_NOTIFY`: a zero-length message marks connects and disconnects. */
   notify: boolean;
 }
 
