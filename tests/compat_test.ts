@@ -958,7 +958,7 @@ Deno.test("zeromq: Proxy run, pause, resume, terminate", async () => {
   assert.throws(() => new Proxy({} as never, {} as never), TypeError);
 });
 
-Deno.test("zeromq: the process exits with sockets left open (10 runs)", async () => {
+Deno.test("zeromq: the process exits with sockets left open, and on Deno.exit() (10 runs each)", async () => {
   const script = await tempScript(`
     import { Dealer, Publisher, Pull, Push, Router } from "${COMPAT_URL}";
     const router = new Router();
@@ -976,16 +976,28 @@ Deno.test("zeromq: the process exits with sockets left open (10 runs)", async ()
     push.connect("tcp://127.0.0.1:1");
     console.log("done");
   `);
+  // Deno.exit() while a receive waits in the loop's native poll
+  const exiting = await tempScript(`
+    import { Pull } from "${COMPAT_URL}";
+    const pull = new Pull();
+    await pull.bind("tcp://127.0.0.1:*");
+    pull.receive().catch(() => {});
+    setTimeout(() => { console.log("done"); Deno.exit(0); }, 10);
+  `);
   try {
-    for (let i = 0; i < 10; i++) {
-      const r = await runDeno(["run", "--allow-ffi", "--allow-env", script], {
-        timeoutMs: 15_000,
-      });
-      assert.equal(r.stdout.trim(), "done", r.stderr);
-      assert.equal(r.code, 0, `run ${i}: ${r.stderr}`);
+    for (const program of [script, exiting]) {
+      for (let i = 0; i < 10; i++) {
+        const r = await runDeno(
+          ["run", "--allow-ffi", "--allow-env", program],
+          { timeoutMs: 15_000 },
+        );
+        assert.equal(r.stdout.trim(), "done", r.stderr);
+        assert.equal(r.code, 0, `run ${i}: ${r.stderr}`);
+      }
     }
   } finally {
     await Deno.remove(script);
+    await Deno.remove(exiting);
   }
 });
 
