@@ -45,6 +45,8 @@ import {
   MAX_MSGSZ,
   MAX_SOCKETS,
   PAIR,
+  POLLIN,
+  POLLOUT,
   PUB,
   PULL,
   PUSH,
@@ -439,16 +441,13 @@ function closedError(): ZMQError {
 
 function liveState(socket: Socket, what: string): SocketState {
   const state = socketState(socket);
-  if (state.raw.closed) {
-    const error = closedError();
-    if (state.raw.lentTo) {
-      throw errnoError(
-        ERRNO.EBUSY,
-        `Cannot ${what}: the socket is in use by a proxy`,
-      );
-    }
-    throw error;
+  if (state.raw.lentTo) {
+    throw errnoError(
+      ERRNO.EBUSY,
+      `Cannot ${what}: the socket is in use by a proxy`,
+    );
   }
+  if (state.raw.closed) throw closedError();
   return state;
 }
 
@@ -611,21 +610,21 @@ export abstract class Socket {
 
   /** Whether {@linkcode Socket.close} was called. */
   get closed(): boolean {
-    return this.#state.raw.closed && this.#state.raw.lentTo === null;
+    return this.#state.raw.closed;
   }
 
   /** Whether a message can be received now (always false for types that cannot receive). */
   get readable(): boolean {
     const raw = this.#state.raw;
     return !raw.closed && READABLE_TYPES.includes(raw.type) &&
-      (raw.events & 1) !== 0;
+      (raw.events & POLLIN) !== 0;
   }
 
   /** Whether a message can be sent now (always false for types that cannot send). */
   get writable(): boolean {
     const raw = this.#state.raw;
     return !raw.closed && WRITABLE_TYPES.includes(raw.type) &&
-      (raw.events & 2) !== 0;
+      (raw.events & POLLOUT) !== 0;
   }
 
   /**
@@ -701,15 +700,13 @@ export abstract class Socket {
    */
   close(): void {
     const state = this.#state;
-    if (state.raw.closed) {
-      if (state.raw.lentTo) {
-        throw errnoError(
-          ERRNO.EBUSY,
-          "Cannot close the socket: it is in use by a proxy",
-        );
-      }
-      return;
+    if (state.raw.lentTo) {
+      throw errnoError(
+        ERRNO.EBUSY,
+        "Cannot close the socket: it is in use by a proxy",
+      );
     }
+    if (state.raw.closed) return;
     finalizer.unregister(state);
     state.driver.close();
     // The observer stays open: it still has the last events to give, and

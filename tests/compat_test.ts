@@ -948,6 +948,9 @@ Deno.test("zeromq: Proxy run, pause, resume, terminate", async () => {
     rep.receiveTimeout = 5000;
     assert.equal(text((await within(rep.receive()))[0]), "while paused");
     await assert.rejects(() => proxy.frontEnd.send(["x"]), { code: "EBUSY" });
+    assert.throws(() => proxy.frontEnd.close(), { code: "EBUSY" });
+    assert.equal(proxy.frontEnd.closed, false);
+    await assert.rejects(() => proxy.run(), { code: "EBUSY" });
     proxy.terminate();
     await within(running);
     assert.equal(proxy.frontEnd.closed, true);
