@@ -1,5 +1,5 @@
 /**
- * zeromq.js's socket events (README "Monitoring"): `socket.events.on()`
+ * zeromq.js's socket events (its Observer documentation): `socket.events.on()`
  * listeners and `for await` over an observer, in the zeromq.js API.
  *
  * Run: deno task zeromqjs:events
