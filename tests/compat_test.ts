@@ -914,6 +914,34 @@ Deno.test("zeromq: Observer events, by receive(), for await and on()", async (t)
       closeAll(client, server, zap);
     }
   });
+  await t.step("handshake:error:protocol with its code", async () => {
+    const server = zmq.curveKeyPair(), wrong = zmq.curveKeyPair();
+    const client = zmq.curveKeyPair();
+    const rep = new Reply({
+      curveServer: true,
+      curveSecretKey: server.secretKey,
+    });
+    const events = rep.events;
+    await rep.bind("tcp://127.0.0.1:*");
+    const req = new Request({
+      curveServerKey: wrong.publicKey, // not the server's: HELLO cannot be opened
+      curvePublicKey: client.publicKey,
+      curveSecretKey: client.secretKey,
+      linger: 0,
+    });
+    req.connect(rep.lastEndpoint!);
+    try {
+      let e: zmq.Event;
+      do e = await within(events.receive()); while (
+        e.type !== "handshake:error:protocol"
+      );
+      const error = (e as zmq.EventOfType<"handshake:error:protocol">).error;
+      assert.equal(error.code, "ERR_ZMTP_CRYPTOGRAPHIC");
+      assert.equal(error.message, "ZMTP protocol error");
+    } finally {
+      closeAll(req, rep);
+    }
+  });
   await t.step("close() of the observer; bad input", () => {
     const s = new Pull();
     const events = s.events;
