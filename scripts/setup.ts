@@ -9,6 +9,10 @@
  *   --interop the same, but only warn when they cannot be installed (the
  *             interop tests are then skipped and say so)
  *   --bench   also python, gcc and zmq.h (libzmq3-dev) for the C baselines
+ *
+ * With --interop or --bench it also installs zeromq.js (npm `zeromq@6`) into
+ * tests/peers/node_modules for the Node peer of the zeromq.js layer, or
+ * says why those tests and rows will be skipped (no node/npm).
  */
 
 import { installHint, LIBZMQ_PATH_ENV } from "../ffi/library.ts";
@@ -137,6 +141,35 @@ if (
     missing.push(
       "gcc and zmq.h are missing for the C baselines. Install them with: apt-get install gcc libzmq3-dev",
     );
+  }
+}
+if (wantInterop || wantBench) {
+  const peers = new URL("../tests/peers/", import.meta.url).pathname;
+  const installed = await run("sh", [
+    "-c",
+    `test -f '${peers}node_modules/zeromq/package.json'`,
+  ]);
+  if (!installed) {
+    if (!(await run("sh", ["-c", "command -v node && command -v npm"]))) {
+      console.error(
+        "setup: node and npm are missing, so the zeromq.js interop tests and bench rows will be skipped",
+      );
+    } else if (
+      !(await run("npm", [
+        "install",
+        "--no-save",
+        "--no-package-lock",
+        "--no-audit",
+        "--no-fund",
+        "--prefix",
+        peers,
+        "zeromq@6",
+      ]))
+    ) {
+      console.error(
+        "setup: `npm install zeromq@6` failed, so the zeromq.js interop tests and bench rows will be skipped",
+      );
+    }
   }
 }
 if (missing.length) {
