@@ -37,7 +37,14 @@ export function describe(value: unknown): string {
   if (typeof value === "object") {
     return `an object (${value.constructor?.name ?? "Object"})`;
   }
-  return `a ${typeof value}`;
+  if (value === undefined) return "undefined";
+  if (typeof value === "function" || typeof value === "symbol") {
+    return `a ${typeof value}`;
+  }
+  const shown = typeof value === "string"
+    ? JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}...` : value)
+    : String(value);
+  return `a ${typeof value} (${shown}${typeof value === "bigint" ? "n" : ""})`;
 }
 
 /**

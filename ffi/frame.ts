@@ -14,7 +14,7 @@ import { lib } from "./library.ts";
 import { fromUtf8 } from "./bytes.ts";
 import { cString } from "./bytes.ts";
 import { ZMQError } from "./errors.ts";
-import { ENOTSOCK, ETIMEDOUT } from "./errno.ts";
+import { ENOTSOCK } from "./errno.ts";
 
 /** Bytes reserved for one `zmq_msg_t` (64 in libzmq; more keeps it off V8's heap). */
 export const MSG_T_BYTES = 128;
@@ -229,27 +229,45 @@ export class MessageTracker {
   /**
    * Waits until libzmq has released the buffers.
    *
-   * @param timeout milliseconds to wait at most (default: no limit)
+   * @param options a timeout in ms, or `{ timeout, signal }` (default: no limit)
    * @returns a Promise that resolves when done
-   * @throws {ZMQError} ETIMEDOUT (as a rejection) when the timeout passes first
+   * @throws {DOMException} (as a rejection) `TimeoutError` when the timeout
+   * passes first, or the signal's reason when it aborts
+   * @throws {RangeError} (as a rejection) for a negative or NaN timeout
    */
-  wait(timeout?: number): Promise<void> {
-    if (this.done) return Promise.resolve();
+  wait(
+    options?: number | { timeout?: number; signal?: AbortSignal },
+  ): Promise<void> {
+    const { timeout, signal } = typeof options === "object" && options
+      ? options
+      : { timeout: options, signal: undefined };
     if (timeout !== undefined && !(timeout >= 0)) {
-      throw new RangeError(
-        `Cannot wait for a message tracker: timeout must be a number >= 0, got ${timeout}`,
+      return Promise.reject(
+        new RangeError(
+          `Cannot wait for a message tracker: timeout must be a number >= 0, got ${timeout}`,
+        ),
       );
     }
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    if (this.done) return Promise.resolve();
     // libzmq signals nothing when it drops its reference: look every 1 ms.
     return new Promise<void>((resolve, reject) => {
       const deadline = timeout === undefined
         ? Infinity
         : performance.now() + timeout;
       let timer: ReturnType<typeof setTimeout> | undefined;
-      const wake = () => {
+      const finish = (error?: unknown) => {
         if (timer !== undefined) clearTimeout(timer);
-        resolve();
+        timer = undefined;
+        signal?.removeEventListener("abort", onAbort);
+        const i = this.#waiters.indexOf(wake);
+        if (i >= 0) this.#waiters.splice(i, 1);
+        if (error === undefined) resolve();
+        else reject(error);
       };
+      const wake = () => finish();
+      const onAbort = () => finish(signal!.reason);
+      signal?.addEventListener("abort", onAbort, { once: true });
       this.#waiters.push(wake);
       const look = () => {
         timer = undefined;
@@ -259,17 +277,12 @@ export class MessageTracker {
           timer = setTimeout(look, 1);
           return;
         }
-        {
-          const i = this.#waiters.indexOf(wake);
-          if (i >= 0) this.#waiters.splice(i, 1);
-          reject(
-            new ZMQError(
-              ETIMEDOUT,
-              `Timed out after ${timeout} ms waiting for libzmq to release a zero-copy send`,
-              "not done",
-            ),
-          );
-        }
+        finish(
+          new DOMException(
+            `Timed out after ${timeout} ms waiting for libzmq to release a zero-copy send`,
+            "TimeoutError",
+          ),
+        );
       };
       timer = setTimeout(look, 1);
     });

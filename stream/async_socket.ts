@@ -26,10 +26,11 @@ import {
 } from "../ffi/bytes.ts";
 import { Again, ZMQError } from "../ffi/errors.ts";
 import { ENOTSOCK } from "../ffi/errno.ts";
-import { LINGER, RCVTIMEO, SNDTIMEO } from "../ffi/options.ts";
+import { RCVTIMEO, SNDTIMEO } from "../ffi/options.ts";
+import type { WritableMessage } from "./_web_streams.ts";
 import { POLLIN } from "../ffi/constants.ts";
 import { IOLoop, LoopClosedError } from "../loop/ioloop.ts";
-import { kPoll, kReceive, ZMQStream } from "./zmqstream.ts";
+import { kPoll, kReceive, kSend, ZMQStream } from "./zmqstream.ts";
 
 /** Options of an `AsyncSocket` send. */
 export interface AsyncSendOptions {
@@ -93,7 +94,6 @@ export class AsyncSocket
   /** The loop that serves waiting calls. */
   readonly ioLoop: IOLoop;
   #stream: ZMQStream;
-  #pending = new Set<(error: unknown) => void>();
   #partial: Uint8Array[] = [];
   #writes = -1;
   #rcvtimeo = -1;
@@ -114,10 +114,6 @@ export class AsyncSocket
     this.ioLoop = ioLoop;
     // Every error of this socket reaches a Promise: none is also logged.
     stream.onErr(() => {});
-    stream.setCloseCallback(() => {
-      const error = closedError("finish a pending call");
-      for (const fail of [...this.#pending]) fail(error);
-    });
   }
 
   /** Whether the socket is closed. */
@@ -197,49 +193,28 @@ export class AsyncSocket
         return Promise.reject(error);
       }
     }
-    return this.#queue(parts, flags, options.signal, socketOptions);
-  }
-
-  #queue(
-    parts: Payload[],
-    flags: number,
-    signal: AbortSignal | undefined,
-    socketOptions: { copy?: boolean; track?: boolean } | undefined,
-  ): Promise<MessageTracker | undefined> {
-    this.#timeouts();
+    try {
+      this.#timeouts();
+    } catch (error) {
+      return Promise.reject(error);
+    }
     const limit = this.#sndtimeo;
-    return new Promise((resolve, reject) => {
-      const skip = new AbortController(); // drops the queued copy unwritten
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const finish = () => {
-        this.#pending.delete(fail);
-        signal?.removeEventListener("abort", onAbort);
-        if (timer !== undefined) clearTimeout(timer);
-      };
-      const fail = (error: unknown) => {
-        skip.abort();
-        finish();
-        reject(error);
-      };
-      const onAbort = () => fail(signal!.reason);
-      signal?.addEventListener("abort", onAbort, { once: true });
-      if (limit >= 0) {
-        timer = setTimeout(
-          () => fail(new Again(`Cannot send within SNDTIMEO (${limit} ms)`)),
-          limit,
-        );
-      }
-      this.#pending.add(fail);
-      this.#stream.sendMultipart(parts, flags, {
-        ...socketOptions,
-        signal: skip.signal,
-        callback: (_msg, status) => {
-          finish();
-          if (status instanceof ZMQError) reject(status);
-          else resolve(status);
-        },
-      });
-    });
+    if (limit < 0) {
+      return this.#stream[kSend](parts, flags, socketOptions, options.signal);
+    }
+    // SNDTIMEO: a deadline that aborts the queued message with Again.
+    const deadline = new AbortController();
+    const timer = setTimeout(
+      () =>
+        deadline.abort(new Again(`Cannot send within SNDTIMEO (${limit} ms)`)),
+      limit,
+    );
+    const signal = options.signal
+      ? AbortSignal.any([options.signal, deadline.signal])
+      : deadline.signal;
+    return this.#stream[kSend](parts, flags, socketOptions, signal).finally(
+      () => clearTimeout(timer),
+    );
   }
 
   /**
@@ -500,24 +475,45 @@ export class AsyncSocket
   }
 
   /**
-   * Waits for queued sends to be written (at most `LINGER` ms; forever
-   * when it is -1), then closes: `await using` loses nothing it could send.
+   * Waits for queued sends to be written (at most `LINGER` ms; without
+   * limit when it is -1), then closes: `await using` loses nothing it could
+   * send.
    *
    * @returns a Promise that resolves once closed
    */
-  async [Symbol.asyncDispose](): Promise<void> {
-    if (this.closed) return;
-    if (this.#stream.sending() && !this.ioLoop.closed) {
-      const linger = this.socket.getsockopt(LINGER) as number;
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const waits = [this.#stream.drained().catch(() => {})];
-      if (linger >= 0) {
-        waits.push(new Promise((r) => timer = setTimeout(r, linger)));
-      }
-      await Promise.race(waits);
-      clearTimeout(timer);
-    }
-    this.close();
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.#stream[Symbol.asyncDispose]();
+  }
+
+  /**
+   * Received messages as a Web `ReadableStream`, read from libzmq only when
+   * its reader pulls (see `ZMQStream.readable`). Ends when the socket
+   * closes; cancelling it leaves the socket open.
+   */
+  get readable(): ReadableStream<Uint8Array[]> {
+    return this.#stream.readable;
+  }
+
+  /**
+   * A Web `WritableStream` of messages; each `write()` resolves once libzmq
+   * has taken the message (see `ZMQStream.writable`). Closing or aborting it
+   * leaves the socket open.
+   */
+  get writable(): WritableStream<WritableMessage> {
+    return this.#stream.writable;
+  }
+
+  /**
+   * Iterates over received messages; `signal` ends the wait in progress
+   * with its reason, consuming nothing.
+   *
+   * @param options signal
+   * @returns an async iterator of messages
+   */
+  messages(
+    options: AsyncRecvOptions = {},
+  ): AsyncIterableIterator<Uint8Array[]> {
+    return this.#stream.messages(options);
   }
 
   /** Readable form for `console.log`. */

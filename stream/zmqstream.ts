@@ -24,6 +24,12 @@ import {
 } from "../ffi/bytes.ts";
 import { Again, ZMQError } from "../ffi/errors.ts";
 import { setImmediate } from "node:timers";
+import { LINGER } from "../ffi/options.ts";
+import {
+  readableOf,
+  type WritableMessage,
+  writableOf,
+} from "./_web_streams.ts";
 import { ENOTSOCK } from "../ffi/errno.ts";
 import { POLLIN, POLLOUT } from "../ffi/constants.ts";
 import { IOLoop, LoopClosedError } from "../loop/ioloop.ts";
@@ -52,6 +58,8 @@ interface Queued {
   original: Payload[];
   flags: number;
   options: SendOptions | undefined;
+  /** Set for promise sends (`kSend`): settled on write, error or close. */
+  settle?: (status: SendStatus, dropped?: unknown) => void;
 }
 
 /** A received message: copied parts, or `Frame`s (`copy: false`). */
@@ -79,6 +87,8 @@ const STREAK = 256;
 
 /** @internal a receive with a deadline (AsyncSocket's RCVTIMEO). */
 export const kReceive: unique symbol = Symbol("zmqloop.receive");
+/** @internal a queued send as a Promise (AsyncSocket, `writable`). */
+export const kSend: unique symbol = Symbol("zmqloop.send");
 /** @internal wait for socket events without consuming (AsyncSocket.poll). */
 export const kPoll: unique symbol = Symbol("zmqloop.poll");
 
@@ -123,7 +133,8 @@ function checkCallback(cb: unknown, what: string): void {
  * ctx.destroy();
  * ```
  */
-export class ZMQStream implements Disposable, AsyncIterable<Uint8Array[]> {
+export class ZMQStream
+  implements Disposable, AsyncDisposable, AsyncIterable<Uint8Array[]> {
   /** The socket (closed with the stream). */
   readonly socket: Socket;
   /** The loop that drives the stream. */
@@ -142,6 +153,8 @@ export class ZMQStream implements Disposable, AsyncIterable<Uint8Array[]> {
   #flushing = false;
   #waiters: Waiter[] = [];
   #polls: PollWaiter[] = [];
+  #readable: ReadableStream<Uint8Array[]> | undefined;
+  #writable: WritableStream<WritableMessage> | undefined;
   #streak = 0;
   #drainWaiters: (() => void)[] = [];
 
@@ -386,14 +399,84 @@ export class ZMQStream implements Disposable, AsyncIterable<Uint8Array[]> {
    *
    * @returns a Promise
    */
-  drained(): Promise<void> {
+  drained(options: { signal?: AbortSignal } = {}): Promise<void> {
+    const signal = options.signal;
+    if (signal?.aborted) return Promise.reject(signal.reason);
     if (this.sendQueueLength === 0 || this.#closed) return Promise.resolve();
     if (this.ioLoop.closed) {
       return Promise.reject(
         new LoopClosedError("wait for the send queue to drain"),
       );
     }
-    return new Promise((resolve) => this.#drainWaiters.push(resolve));
+    return new Promise((resolve, reject) => {
+      const wake = () => {
+        signal?.removeEventListener("abort", onAbort);
+        resolve();
+      };
+      const onAbort = () => {
+        const i = this.#drainWaiters.indexOf(wake);
+        if (i >= 0) this.#drainWaiters.splice(i, 1);
+        reject(signal!.reason);
+      };
+      signal?.addEventListener("abort", onAbort, { once: true });
+      this.#drainWaiters.push(wake);
+    });
+  }
+
+  /**
+   * The received messages as a Web `ReadableStream`. It receives only when
+   * its reader pulls, so messages nobody reads stay in libzmq (the HWM
+   * applies). It ends when the stream closes. Cancelling it stops reading
+   * and leaves the stream open; a pending read then consumes nothing. One
+   * per stream; it cannot be used with `onRecv`.
+   */
+  get readable(): ReadableStream<Uint8Array[]> {
+    return this.#readable ??= readableOf((signal) =>
+      this.#closed
+        ? Promise.resolve(null)
+        : this.#next(signal, true, -1) as Promise<Uint8Array[] | null>
+    );
+  }
+
+  /**
+   * A Web `WritableStream` of messages (bytes, a string, or a list of parts
+   * for a multipart message), queued like `sendMultipart`; each `write()`
+   * resolves once libzmq has taken the message. A chunk of another type
+   * errors the stream with a `TypeError`, nothing of it sent. Closing or
+   * aborting it leaves the stream open; an abort drops what it queued and
+   * has not written.
+   */
+  get writable(): WritableStream<WritableMessage> {
+    return this.#writable ??= writableOf((parts, signal) =>
+      this[kSend](parts, 0, undefined, signal)
+    );
+  }
+
+  /**
+   * Iterates over received messages until the stream closes, as `for await
+   * (const msg of stream)` does, with a signal: an abort ends the wait in
+   * progress with the signal's reason and consumes nothing.
+   *
+   * @param options `signal` bounds the iteration
+   * @returns an async iterator of messages
+   */
+  messages(
+    options: { signal?: AbortSignal } = {},
+  ): AsyncIterableIterator<Uint8Array[]> {
+    const signal = options.signal;
+    const iterator: AsyncIterableIterator<Uint8Array[]> = {
+      next: async (): Promise<IteratorResult<Uint8Array[]>> => {
+        if (this.#closed) return { done: true, value: undefined };
+        const msg = await this.#next(signal, true, -1);
+        return msg === null
+          ? { done: true, value: undefined }
+          : { done: false, value: msg as Uint8Array[] };
+      },
+      return: (): Promise<IteratorResult<Uint8Array[]>> =>
+        Promise.resolve({ done: true, value: undefined }),
+      [Symbol.asyncIterator]: () => iterator,
+    };
+    return iterator;
   }
 
   // ---- state ----
@@ -531,13 +614,53 @@ export class ZMQStream implements Disposable, AsyncIterable<Uint8Array[]> {
       status = result;
     } catch (error) {
       status = error as ZMQError;
-      this.#error(error);
+      if (!item.settle) this.#error(error); // a promise's error is its rejection
       if (this.#closed) return true;
     }
     this.#shift();
+    item.settle?.(status);
     const callback = item.options?.callback ?? this.#sendCallback;
     if (callback) this.#invoke(callback, item.original, status);
     return true;
+  }
+
+  /**
+   * @internal queues a message (already checked) and resolves when libzmq
+   * has taken it; rejects with its error, with `signal`'s reason when
+   * aborted while queued (it is then never written), or with ENOTSOCK when
+   * the stream closes first.
+   */
+  [kSend](
+    parts: Payload[],
+    flags: number,
+    options: SocketSendOptions | undefined,
+    signal?: AbortSignal,
+  ): Promise<MessageTracker | undefined> {
+    try {
+      this.#usable("send");
+      signal?.throwIfAborted();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return new Promise((resolve, reject) => {
+      const onAbort = () => item.settle!(undefined, signal!.reason);
+      const item: Queued = {
+        parts,
+        original: parts,
+        flags,
+        options: signal ? { ...options, signal } : options,
+        settle: (status, dropped) => {
+          item.settle = undefined; // once
+          signal?.removeEventListener("abort", onAbort);
+          if (dropped !== undefined) reject(dropped);
+          else if (status instanceof ZMQError) reject(status);
+          else resolve(status);
+        },
+      };
+      signal?.addEventListener("abort", onAbort, { once: true });
+      this.#queue.push(item);
+      if (this.#queue.length - this.#head === 1) this.#rebuild();
+    });
   }
 
   #shift(): void {
@@ -843,17 +966,7 @@ export class ZMQStream implements Disposable, AsyncIterable<Uint8Array[]> {
    * @returns an async iterator of messages
    */
   [Symbol.asyncIterator](): AsyncIterator<Uint8Array[]> {
-    return {
-      next: async (): Promise<IteratorResult<Uint8Array[]>> => {
-        if (this.#closed) return { done: true, value: undefined };
-        const msg = await this.#next(undefined, true, -1);
-        return msg === null
-          ? { done: true, value: undefined }
-          : { done: false, value: msg as Uint8Array[] };
-      },
-      return: (): Promise<IteratorResult<Uint8Array[]>> =>
-        Promise.resolve({ done: true, value: undefined }),
-    };
+    return this.messages();
   }
 
   // ---- lifecycle ----
@@ -868,6 +981,7 @@ export class ZMQStream implements Disposable, AsyncIterable<Uint8Array[]> {
     if (this.#closed) return;
     if (linger !== undefined) checkLinger(linger, "close the stream");
     this.#closed = true;
+    const dropped = this.#queue.slice(this.#head);
     this.#queue = [];
     this.#head = 0;
     if (!this.ioLoop.closed) this.ioLoop.removeHandler(this.socket);
@@ -879,6 +993,12 @@ export class ZMQStream implements Disposable, AsyncIterable<Uint8Array[]> {
     for (const p of this.#polls.splice(0)) {
       p.reject(new ZMQError(ENOTSOCK, "Cannot poll", "the stream was closed"));
     }
+    for (const item of dropped) {
+      item.settle?.(
+        undefined,
+        new ZMQError(ENOTSOCK, "Cannot send", "the stream was closed first"),
+      );
+    }
     for (const wake of this.#drainWaiters.splice(0)) wake();
     const callback = this.#closeCallback;
     this.#closeCallback = null;
@@ -887,6 +1007,28 @@ export class ZMQStream implements Disposable, AsyncIterable<Uint8Array[]> {
 
   /** Same as `close()`. */
   [Symbol.dispose](): void {
+    this.close();
+  }
+
+  /**
+   * Waits for the send queue to be written (at most the socket's `LINGER`
+   * ms; without limit when it is -1), then closes: `await using` loses
+   * nothing it could send. The thread stays free meanwhile.
+   *
+   * @returns a Promise that resolves once closed
+   */
+  async [Symbol.asyncDispose](): Promise<void> {
+    if (this.closed()) return;
+    if (this.sending() && !this.ioLoop.closed) {
+      const linger = this.socket.getsockopt(LINGER) as number;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const waits = [this.drained().catch(() => {})];
+      if (linger >= 0) {
+        waits.push(new Promise((r) => timer = setTimeout(r, linger)));
+      }
+      await Promise.race(waits);
+      clearTimeout(timer);
+    }
     this.close();
   }
 
