@@ -48,6 +48,13 @@ export function describe(value: unknown): string {
 }
 
 /**
+ * The smallest typed array V8 allocates off its moving heap (it keeps 64
+ * bytes or less inline): memory libzmq or a pool thread may hold a pointer
+ * into must be at least this long.
+ */
+export const STABLE_BYTES = 72;
+
+/**
  * Checks that a payload is bytes or text; returns it as bytes (strings are
  * encoded). Throws `TypeError` for anything else.
  */

@@ -123,17 +123,64 @@ export function errorFor(errno: number, what?: string): ZMQError {
 }
 
 /**
- * Runs a libzmq call that returns an int, again while a signal interrupts
- * it (EINTR: libzmq processes its mailbox in most calls, so any signal
- * delivered to this thread can surface there). Returns the last result.
+ * The checkpoint every failed libzmq call goes through. Call it after a
+ * call returned a negative result, with the same call as a function: it is
+ * run again while a signal interrupted it (EINTR: libzmq processes its
+ * mailbox in most calls, so any signal delivered to this thread can surface
+ * there). Returns the first result >= 0; -1 when `soft` accepts the errno
+ * (EAGAIN for a non-blocking try, say); otherwise throws the typed error.
+ *
+ * Hot paths call libzmq directly and reach this only on failure, so the
+ * closure is made only then.
+ *
+ * @param call the libzmq call, again
+ * @param what what was being done, for the error
+ * @param soft errnos that are not errors here
+ * @returns the call's result, or -1 for a soft errno
  */
-export function retryEintr(call: () => number): number {
-  let rc = call();
-  while (rc < 0 && lib().zmq_errno() === EINTR) rc = call();
-  return rc;
+export function recover(
+  call: () => number,
+  what: string,
+  soft?: (errno: number) => boolean,
+): number {
+  const sym = lib();
+  for (;;) {
+    const errno = sym.zmq_errno();
+    if (errno !== EINTR) {
+      if (soft?.(errno)) return -1;
+      throw errorFor(errno, what);
+    }
+    const rc = call();
+    if (rc >= 0) return rc;
+  }
 }
 
-/** The checkpoint: the typed error for the last failed libzmq call. */
+/**
+ * Runs a libzmq call that returns an int and throws its typed error when it
+ * fails, after `recover`'s EINTR retries.
+ *
+ * @param call the libzmq call
+ * @param what what was being done, for the error
+ * @returns the call's result (>= 0)
+ */
+export function check(call: () => number, what: string): number {
+  const rc = call();
+  return rc >= 0 ? rc : recover(call, what);
+}
+
+/** The typed error for the last failed libzmq call (no retry). */
 export function lastError(what?: string): ZMQError {
   return errorFor(lib().zmq_errno(), what);
+}
+
+/**
+ * Runs a libzmq call again while EINTR interrupts it and returns its last
+ * result, leaving other errors for `lastError()` (an older form of `check`).
+ *
+ * @param call the libzmq call
+ * @returns its result
+ */
+export function retryEintr(call: () => number): number {
+  const rc = call();
+  return rc >= 0 ? rc : recover(call, "", () => true);
 }

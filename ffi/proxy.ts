@@ -10,7 +10,7 @@ import { ENOTSUP } from "./errno.ts";
 import { describe } from "./bytes.ts";
 import { ZMQError } from "./errors.ts";
 import { lib } from "./library.ts";
-import { Socket } from "./socket.ts";
+import { kGiveBack, kLend, Socket } from "./socket.ts";
 
 let nextProxyId = 0;
 
@@ -94,7 +94,7 @@ export class SteerableProxy implements AsyncDisposable {
     }
     // frontend === backend is an echo device (PyZMQ's ThreadDevice(..., -1)).
     const sockets = [...new Set([frontend, backend, capture ?? frontend])];
-    for (const s of sockets) s.handle("start a proxy");
+    for (const s of sockets) s.unsafeHandle("start a proxy");
     const ctx = frontend.context;
     const endpoint = `inproc://zmqloop.proxy.${nextProxyId++}`;
     const control = new Socket(ctx, PAIR);
@@ -103,17 +103,17 @@ export class SteerableProxy implements AsyncDisposable {
     command.connect(endpoint);
     this.#command = command;
     const who = "a running proxy";
-    const handles = new Map(sockets.map((s) => [s, s.lend(who)]));
+    const handles = new Map(sockets.map((s) => [s, s[kLend](who)]));
     const [f, b, c, k] = [
       handles.get(frontend)!,
       handles.get(backend)!,
       capture ? handles.get(capture)! : null,
-      control.lend(who),
+      control[kLend](who),
     ];
     const call = lib().zmq_proxy_steerable(f, b, c, k) as Promise<number>;
     this.done = call.then((rc) => {
       this.#ended = true;
-      for (const s of [...sockets, control]) s.giveBack();
+      for (const s of [...sockets, control]) s[kGiveBack]();
       control.close(0);
       command.close(0);
       if (rc !== 0) {

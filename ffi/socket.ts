@@ -18,57 +18,45 @@ import {
   fromUtf8,
   jsonBytes,
   type Payload,
-  readCString,
-  toBytes,
 } from "./bytes.ts";
-import { errorFor, lastError, retryEintr, ZMQError } from "./errors.ts";
-import {
-  EADDRINUSE,
-  EAGAIN,
-  EFSM,
-  EINTR,
-  EINVAL,
-  ENOTSOCK,
-  ERRNO,
-} from "./errno.ts";
-import { ContextTerminated } from "./errors.ts";
+import { check, ContextTerminated, recover, ZMQError } from "./errors.ts";
+import { EADDRINUSE, EINVAL, ENOTSOCK, ERRNO } from "./errno.ts";
 import {
   DONTWAIT,
   EVENT_ALL,
   PAIR,
-  POLLERR,
   POLLIN,
-  POLLOUT,
   SNDMORE,
   SOCKET_TYPE_NAMES,
 } from "./constants.ts";
+import { EVENTS, FD, LAST_ENDPOINT, LINGER, RCVMORE } from "./options.ts";
+import { SUBSCRIBE, UNSUBSCRIBE } from "./options.ts";
+import { Frame, type MessageTracker, newMsg } from "./frame.ts";
 import {
-  EVENTS,
-  FD,
-  LAST_ENDPOINT,
-  LINGER,
-  SOCKET_OPTIONS,
-} from "./options.ts";
-import { RCVMORE, SUBSCRIBE, UNSUBSCRIBE } from "./options.ts";
-import { allocBytes, copyBytes } from "./pool.ts";
+  copyOut,
+  notNow,
+  recvIntoScratch,
+  recvMsg,
+  recvPart,
+  type Scratch,
+  scratchFor,
+  type SendOptions,
+  sendPart,
+  sendTracked,
+  sizeArg,
+} from "./_message.ts";
 import {
-  FINISHED_TRACKER,
-  Frame,
-  initZeroCopy,
-  MessageTracker,
-  newMsg,
-} from "./frame.ts";
+  getInt,
+  getOption,
+  type OptionInput,
+  type OptionOutput,
+  setOption,
+  specOf,
+} from "./_sockopt.ts";
+import { checkPollFlags, pollOne } from "./poller.ts";
 
-/** Payloads under this size are copied even with `copy: false` (PyZMQ's threshold). */
-export const COPY_THRESHOLD = 65536;
-
-/** Options of a send. */
-export interface SendOptions {
-  /** `false`: hand the buffer to libzmq without copying (64 KiB and up). @default true */
-  copy?: boolean;
-  /** Return a `MessageTracker` that completes when libzmq releases the buffer. @default false */
-  track?: boolean;
-}
+export { COPY_THRESHOLD, type SendOptions } from "./_message.ts";
+export type { OptionInput, OptionOutput } from "./_sockopt.ts";
 
 /** What a `Socket` needs from its `Context` (kept minimal to avoid a cycle). */
 export interface SocketOwner {
@@ -82,58 +70,12 @@ export interface SocketOwner {
   release(socket: Socket): void;
 }
 
-// ---- shared scratch memory (never moves: over 64 bytes) ----
-const RECV_MSG = new Uint8Array(128);
-const SEND_MSG = new Uint8Array(128);
-const OPT_VALUE = new Uint8Array(1024);
-const OPT_VIEW = new DataView(OPT_VALUE.buffer);
-const OPT_LEN = new BigUint64Array(16);
-const STR_SCRATCH = new Uint8Array(64 * 1024);
-const encoder = new TextEncoder();
-let scratchReady = false;
-// Messages above this size are released right after they are copied out.
-const RELEASE_ABOVE = 1024;
-// zmq_msg_more of the last part when RECV_MSG was released after it (-1: ask RECV_MSG).
-let lastMore = -1;
-
-function recvMore(sym: ZmqSymbols): boolean {
-  return lastMore === -1 ? sym.zmq_msg_more(RECV_MSG) === 1 : lastMore === 1;
-}
-
-// libzmq stores payloads of up to 33 bytes inside the zmq_msg_t, at offset
-// 8 (checked at run time against zmq_msg_data's low 32 bits): those are read
-// straight from RECV_MSG, without an FFI copy.
-const INLINE_OFFSET = 8;
-const INLINE_MAX = 56;
-let inlineLow = -1;
-
-function initScratch(sym: ZmqSymbols): void {
-  if (scratchReady) return;
-  sym.zmq_msg_init(RECV_MSG);
-  const addr = BigInt(
-    Deno.UnsafePointer.value(Deno.UnsafePointer.of(RECV_MSG)),
-  );
-  inlineLow = Number((addr + BigInt(INLINE_OFFSET)) & 0xffffffffn);
-  scratchReady = true;
-}
-
 let nextMonitorId = 1;
 
-// size_t arguments must be BigInts (the fast FFI path); each BigInt() is a
-// heap allocation, so the common sizes are made once.
-const SIZE_ARGS: bigint[] = [];
-function sizeArg(n: number): bigint {
-  if (n >= 4096) return BigInt(n);
-  return SIZE_ARGS[n] ??= BigInt(n);
-}
-
-/** `zmq_msg_recv`'s result for messages of 2 GiB and more (INT_MAX). */
-const INT_MAX = 2147483647;
-
-/** The received message's true size: `rc`, or `zmq_msg_size` past INT_MAX. */
-function fullSize(sym: ZmqSymbols, msg: Uint8Array, rc: number): number {
-  return rc === INT_MAX ? Number(sym.zmq_msg_size(msg)) : rc;
-}
+/** @internal hands the native socket to another thread (a proxy). */
+export const kLend: unique symbol = Symbol("zmqloop.lend");
+/** @internal takes back a socket given with `kLend`. */
+export const kGiveBack: unique symbol = Symbol("zmqloop.giveBack");
 
 /**
  * Checks send/receive flags: an integer of the C int range (NaN, strings and
@@ -210,6 +152,7 @@ export function closedSocketError(what: string): ZMQError {
 export class Socket implements Disposable {
   #handle: Deno.PointerValue | null;
   #sym: ZmqSymbols;
+  #s: Scratch;
   #owner: SocketOwner;
   #fd = -1;
   #monitor: Socket | null = null;
@@ -234,24 +177,24 @@ export class Socket implements Disposable {
       );
     }
     const sym = lib();
-    initScratch(sym);
     const ctx = context.handle;
     if (!ctx) {
       throw new ContextTerminated(
         `Cannot create a ${SOCKET_TYPE_NAMES[type] ?? type} socket`,
       );
     }
-    let handle = sym.zmq_socket(ctx, type);
-    while (!handle && sym.zmq_errno() === EINTR) {
+    let handle: Deno.PointerValue = null;
+    const open = () => {
       handle = sym.zmq_socket(ctx, type);
-    }
-    if (!handle) {
-      throw lastError(
-        `Cannot create a socket of type ${SOCKET_TYPE_NAMES[type] ?? type}`,
-      );
-    }
+      return handle ? 0 : -1;
+    };
+    check(
+      open,
+      `Cannot create a socket of type ${SOCKET_TYPE_NAMES[type] ?? type}`,
+    );
     this.#handle = handle;
     this.#sym = sym;
+    this.#s = scratchFor(sym);
     this.#owner = context;
     this.type = type;
     context.adopt(this);
@@ -275,11 +218,29 @@ export class Socket implements Disposable {
     return this.#handle === null && this.#lent === null;
   }
 
-  /** The native handle, or throws ENOTSOCK when closed. */
-  handle(what = "use the socket"): Deno.PointerValue {
+  /**
+   * The native `void *` socket, for FFI code of your own (as sqlite3's
+   * `unsafeHandle`): using it with libzmq from another thread, or after
+   * `close()`, is undefined behaviour.
+   *
+   * @param what what it is needed for, for the error
+   * @returns the handle
+   * @throws {ZMQError} ENOTSOCK when closed, EBUSY while a proxy uses it
+   */
+  unsafeHandle(what = "use the socket"): Deno.PointerValue {
     const h = this.#handle;
     if (!h) throw this.#unusable(what);
     return h;
+  }
+
+  /**
+   * Same as `unsafeHandle()` (the older name).
+   *
+   * @param what what it is needed for, for the error
+   * @returns the handle
+   */
+  handle(what = "use the socket"): Deno.PointerValue {
+    return this.unsafeHandle(what);
   }
 
   /** What uses the socket on another thread (e.g. `"a running proxy"`), or null. */
@@ -288,23 +249,19 @@ export class Socket implements Disposable {
   }
 
   /**
-   * Hands the native socket to another thread (a proxy): until `giveBack()`
-   * every use from JavaScript throws, since ZeroMQ sockets are not
-   * thread-safe. Meant for `proxy()`; rarely needed directly.
-   *
-   * @param to who takes it, for error messages
-   * @returns the native handle
-   * @throws {ZMQError} ENOTSOCK when closed, EBUSY when already lent
+   * @internal hands the native socket to another thread (a proxy): until
+   * `kGiveBack` every use from JavaScript throws EBUSY, since ZeroMQ sockets
+   * are not thread-safe.
    */
-  lend(to: string): Deno.PointerValue {
-    const h = this.handle(`lend the socket to ${to}`);
+  [kLend](to: string): Deno.PointerValue {
+    const h = this.unsafeHandle(`lend the socket to ${to}`);
     this.#lent = { handle: h, to };
     this.#handle = null;
     return h;
   }
 
-  /** Takes back a socket given with `lend()`. */
-  giveBack(): void {
+  /** @internal takes back a socket given with `kLend`. */
+  [kGiveBack](): void {
     if (!this.#lent) return;
     this.#handle = this.#lent.handle;
     this.#lent = null;
@@ -371,11 +328,9 @@ export class Socket implements Disposable {
         `Cannot ${verb} an endpoint: expected a string, got ${describe(addr)}`,
       );
     }
-    const h = this.handle(`${verb} "${addr}"`);
+    const h = this.unsafeHandle(`${verb} "${addr}"`);
     const endpoint = cString(addr);
-    if (retryEintr(() => fn(h, endpoint)) !== 0) {
-      throw lastError(`Cannot ${verb} "${addr}"`);
-    }
+    check(() => fn(h, endpoint), `Cannot ${verb} "${addr}"`);
   }
 
   /**
@@ -452,95 +407,11 @@ export class Socket implements Disposable {
    * @throws {TypeError} when the value's type does not fit the option
    * @throws {ZMQError} EINVAL for an unknown or read-only option, or a value libzmq refuses
    */
-  setsockopt(
-    option: number,
-    value: number | bigint | string | Uint8Array | boolean,
-  ): void {
-    const spec = SOCKET_OPTIONS.get(option);
-    if (!spec) {
-      throw new ZMQError(
-        EINVAL,
-        `Cannot set socket option ${option}`,
-        "unknown option",
-      );
-    }
-    const what = `Cannot set socket option ${spec.name} to ${
-      typeof value === "string" ? JSON.stringify(value) : describeValue(value)
-    }`;
-    if (!spec.write) {
-      throw new ZMQError(EINVAL, what, "the option is read-only");
-    }
-    const h = this.handle(`set socket option ${spec.name}`);
-    let buf: Uint8Array, len: number;
-    switch (spec.type) {
-      case "int":
-      case "fd": {
-        const n = typeof value === "boolean" ? Number(value) : value;
-        if (typeof n !== "number" || !Number.isInteger(n)) {
-          throw new TypeError(`${what}: expected an integer`);
-        }
-        if (n < -2147483648 || n > 2147483647) {
-          throw new RangeError(`${what}: out of the 32-bit range`);
-        }
-        OPT_VIEW.setInt32(0, n, true);
-        buf = OPT_VALUE;
-        len = 4;
-        break;
-      }
-      case "int64": {
-        let n: bigint;
-        if (typeof value === "number" && Number.isInteger(value)) {
-          n = BigInt(value);
-        } else if (typeof value === "bigint") n = value;
-        else throw new TypeError(`${what}: expected an integer or a bigint`);
-        if (n < -(2n ** 63n) || n >= 2n ** 63n) {
-          throw new RangeError(`${what}: out of the 64-bit range`);
-        }
-        OPT_VIEW.setBigInt64(0, n, true);
-        buf = OPT_VALUE;
-        len = 8;
-        break;
-      }
-      case "key": {
-        if (typeof value === "string") {
-          if (value.length !== 40) {
-            throw new ZMQError(
-              EINVAL,
-              what,
-              `a Z85 key has 40 characters, got ${value.length}`,
-            );
-          }
-          buf = cString(value);
-          len = 41;
-        } else if (value instanceof Uint8Array) {
-          if (value.length !== 32) {
-            throw new ZMQError(
-              EINVAL,
-              what,
-              `a binary key has 32 bytes, got ${value.length}`,
-            );
-          }
-          buf = value;
-          len = 32;
-        } else {
-          throw new TypeError(`${what}: expected a Z85 string or 32 bytes`);
-        }
-        break;
-      }
-      default: {
-        if (typeof value === "string") buf = encoder.encode(value);
-        else if (value instanceof Uint8Array) buf = value;
-        else throw new TypeError(`${what}: expected a string or a Uint8Array`);
-        len = buf.length;
-      }
-    }
-    const size = BigInt(len);
+  setsockopt(option: number, value: OptionInput): void {
+    const spec = specOf(option, "set");
+    const h = this.unsafeHandle(`set socket option ${spec.name}`);
     this.#optionWrites++;
-    if (
-      retryEintr(() => this.#sym.zmq_setsockopt(h, option, buf, size)) !== 0
-    ) {
-      throw lastError(what);
-    }
+    setOption(this.#sym, h, spec, value);
   }
 
   /**
@@ -552,74 +423,11 @@ export class Socket implements Disposable {
    * @returns the value
    * @throws {ZMQError} EINVAL for an unknown or write-only option
    */
-  getsockopt(option: number): number | bigint | string | Uint8Array {
-    const spec = SOCKET_OPTIONS.get(option);
-    if (!spec) {
-      throw new ZMQError(
-        EINVAL,
-        `Cannot get socket option ${option}`,
-        "unknown option",
-      );
-    }
-    const what = `Cannot get socket option ${spec.name}`;
-    if (!spec.read) {
-      throw new ZMQError(EINVAL, what, "the option is write-only");
-    }
-    const h = this.handle(`get socket option ${spec.name}`);
-    if (spec.type === "int") return this.#getInt(h, option, what);
-    if (spec.type === "fd" && option === FD) return this.fd;
-    const size = spec.type === "int64" || spec.type === "fd"
-      ? 8
-      : spec.type === "key"
-      ? 41
-      : spec.type === "bytes"
-      ? 255
-      : OPT_VALUE.length;
-    OPT_LEN[0] = BigInt(size);
-    if (this.#sym.zmq_getsockopt(h, option, OPT_VALUE, OPT_LEN) !== 0) {
-      this.#getRetry(h, option, BigInt(size), what);
-    }
-    const len = Number(OPT_LEN[0]);
-    switch (spec.type) {
-      case "int64":
-      case "fd": {
-        const v = OPT_VIEW.getBigInt64(0, true);
-        return v >= -9007199254740991n && v <= 9007199254740991n
-          ? Number(v)
-          : v;
-      }
-      case "bytes":
-        return OPT_VALUE.slice(0, len);
-      default:
-        return readCString(OPT_VALUE, len);
-    }
-  }
-
-  #getInt(h: Deno.PointerValue, option: number, what: string): number {
-    OPT_LEN[0] = 4n;
-    if (this.#sym.zmq_getsockopt(h, option, OPT_VALUE, OPT_LEN) !== 0) {
-      this.#getRetry(h, option, 4n, what);
-    }
-    return OPT_VIEW.getInt32(0, true);
-  }
-
-  /**
-   * A failed getsockopt: retried while a signal interrupted it (EINTR, which
-   * libzmq reports when it processes its mailbox, e.g. for EVENTS), else thrown.
-   */
-  #getRetry(
-    h: Deno.PointerValue,
-    option: number,
-    size: bigint,
-    what: string,
-  ): void {
-    const sym = this.#sym;
-    for (;;) {
-      const errno = sym.zmq_errno();
-      if (errno !== EINTR) throw errorFor(errno, what);
-      OPT_LEN[0] = size;
-      if (sym.zmq_getsockopt(h, option, OPT_VALUE, OPT_LEN) === 0) return;
-    }
+  getsockopt(option: number): OptionOutput {
+    const spec = specOf(option, "get");
+    const h = this.unsafeHandle(`get socket option ${spec.name}`);
+    if (option === FD) return this.fd;
+    return getOption(this.#sym, h, spec);
   }
 
   /**
@@ -629,26 +437,14 @@ export class Socket implements Disposable {
   get events(): number {
     const h = this.#handle;
     if (!h) throw this.#unusable("read socket events");
-    OPT_LEN[0] = 4n;
-    if (this.#sym.zmq_getsockopt(h, EVENTS, OPT_VALUE, OPT_LEN) !== 0) {
-      this.#getRetry(h, EVENTS, 4n, "Cannot get socket option EVENTS");
-    }
-    return OPT_VALUE[0]!;
+    return getInt(this.#sym, h, EVENTS, "Cannot get socket option EVENTS");
   }
 
   /** The file descriptor (`ZMQ_FD`) that signals state changes; cached. */
   get fd(): number {
     if (this.#fd >= 0) return this.#fd;
-    const h = this.handle("get socket option FD");
-    OPT_LEN[0] = 8n;
-    OPT_VIEW.setBigInt64(0, 0n, true);
-    if (this.#sym.zmq_getsockopt(h, FD, OPT_VALUE, OPT_LEN) !== 0) {
-      this.#getRetry(h, FD, 8n, "Cannot get socket option FD");
-    }
-    this.#fd = Number(OPT_LEN[0]) === 4
-      ? OPT_VIEW.getInt32(0, true)
-      : Number(OPT_VIEW.getBigInt64(0, true));
-    return this.#fd;
+    const h = this.unsafeHandle("get socket option FD");
+    return this.#fd = getOption(this.#sym, h, specOf(FD, "get")) as number;
   }
 
   /**
@@ -691,9 +487,9 @@ export class Socket implements Disposable {
     checkFlags(flags, "send");
     if (options && (options.copy === false || options.track)) {
       checkPayload(data, "send");
-      return this.#sendTracked([data], flags, options);
+      return sendTracked(this.#s, h, [data], flags, options);
     }
-    this.#sendPart(h, data, flags);
+    sendPart(this.#s, h, data, flags);
     return undefined;
   }
 
@@ -717,14 +513,14 @@ export class Socket implements Disposable {
     checkFlags(flags, "send a multipart message");
     checkParts(parts, "send a multipart message");
     if (options && (options.copy === false || options.track)) {
-      return this.#sendTracked(parts, flags, options);
+      return sendTracked(this.#s, h, parts, flags, options);
     }
     const last = parts.length - 1;
     // Only the first part can fail with EAGAIN: libzmq queues a message whole.
     for (let i = 0; i < last; i++) {
-      this.#sendPart(h, parts[i]!, flags | SNDMORE);
+      sendPart(this.#s, h, parts[i]!, flags | SNDMORE);
     }
-    this.#sendPart(h, parts[last]!, flags);
+    sendPart(this.#s, h, parts[last]!, flags);
     return undefined;
   }
 
@@ -736,9 +532,7 @@ export class Socket implements Disposable {
    */
   sendString(text: string, flags = 0): void {
     if (typeof text !== "string") {
-      throw new TypeError(
-        `Cannot send a string: got ${describe(text)}`,
-      );
+      throw new TypeError(`Cannot send a string: got ${describe(text)}`);
     }
     this.send(text, flags);
   }
@@ -752,222 +546,6 @@ export class Socket implements Disposable {
    */
   sendJson(value: unknown, flags = 0): void {
     this.send(jsonBytes(value, "send JSON"), flags);
-  }
-
-  /**
-   * Sends one part. With `soft`, "not now" returns false instead of
-   * throwing: EAGAIN, and EFSM (a REQ/REP socket whose turn it is not), which
-   * `ZMQ_EVENTS` would have reported as not writable.
-   */
-  #sendPart(
-    h: Deno.PointerValue,
-    data: Payload,
-    flags: number,
-    soft = false,
-  ): boolean {
-    let buf: Uint8Array, len: number;
-    if (typeof data === "string") {
-      const r = encoder.encodeInto(data, STR_SCRATCH);
-      if (r.read === data.length) {
-        buf = STR_SCRATCH;
-        len = r.written;
-      } else {
-        buf = encoder.encode(data);
-        len = buf.length;
-      }
-    } else if (data instanceof Uint8Array) {
-      buf = data;
-      len = data.length;
-    } else {
-      buf = toBytes(data, "send");
-      len = buf.length;
-    }
-    const sym = this.#sym;
-    if (sym.zmq_send(h, buf, sizeArg(len), flags) >= 0) return true;
-    if (this.#sendRetry(h, buf, len, flags) >= 0) return true;
-    const errno = sym.zmq_errno();
-    if (soft && (errno === EAGAIN || errno === EFSM)) return false;
-    throw errorFor(errno, "Cannot send");
-  }
-
-  #sendRetry(
-    h: Deno.PointerValue,
-    buf: Uint8Array,
-    len: number,
-    flags: number,
-  ): number {
-    const sym = this.#sym;
-    let rc = -1;
-    for (;;) {
-      const errno = sym.zmq_errno();
-      if (errno !== EINTR) return rc;
-      rc = sym.zmq_send(h, buf, sizeArg(len), flags);
-      if (rc >= 0) return rc;
-    }
-  }
-
-  #sendTracked(
-    parts: Payload[],
-    flags: number,
-    options: SendOptions,
-  ): MessageTracker | undefined {
-    const h = this.handle("send");
-    const sym = this.#sym;
-    const zeroCopy = options.copy === false;
-    const big = zeroCopy
-      ? parts.filter((p) => typeof p !== "string" && p.length >= COPY_THRESHOLD)
-        .length
-      : 0;
-    const tracker = options.track
-      ? (big > 0 ? new MessageTracker(big) : FINISHED_TRACKER)
-      : undefined;
-    const last = parts.length - 1;
-    for (let i = 0; i <= last; i++) {
-      const part = parts[i]!;
-      const f = i < last ? flags | SNDMORE : flags;
-      if (
-        zeroCopy && typeof part !== "string" && part.length >= COPY_THRESHOLD
-      ) {
-        if (initZeroCopy(SEND_MSG, part, tracker)) {
-          if (retryEintr(() => sym.zmq_msg_send(SEND_MSG, h, f)) < 0) {
-            const error = lastError("Cannot send");
-            sym.zmq_msg_close(SEND_MSG); // drops libzmq's reference
-            throw error;
-          }
-          continue;
-        }
-        tracker?._release(); // layout unknown: copied instead
-      }
-      this.#sendPart(h, part, f);
-    }
-    return tracker;
-  }
-
-  // ---- receiving ----
-
-  /**
-   * Receives one message part as a fresh `Uint8Array`. Without `NOBLOCK`
-   * this blocks the thread until a message arrives (or `RCVTIMEO` passes).
-   *
-   * @param flags `NOBLOCK`
-   * @returns the payload
-   * @throws {Again} with NOBLOCK when nothing is waiting
-   */
-  recv(flags = 0): Uint8Array {
-    const h = this.#handle;
-    if (!h) throw this.#unusable("receive");
-    checkFlags(flags, "receive");
-    return this.#copyOut(this.#recvMsg(h, RECV_MSG, flags));
-  }
-
-  /** Copies the message in RECV_MSG out (and releases it when large). */
-  #copyOut(size: number): Uint8Array {
-    const sym = this.#sym;
-    if (size <= INLINE_MAX && sym.zmq_msg_data_low(RECV_MSG) === inlineLow) {
-      lastMore = -1;
-      return copyBytes(RECV_MSG, INLINE_OFFSET, size);
-    }
-    const out = allocBytes(size);
-    if (size > 0) {
-      Deno.UnsafePointerView.copyInto(sym.zmq_msg_data(RECV_MSG)!, out);
-      // Do not keep a large message (maybe a peer's zero-copy buffer) alive
-      // until the next receive; small ones live inside the zmq_msg_t itself.
-      if (size > RELEASE_ABOVE) {
-        const more = sym.zmq_msg_more(RECV_MSG);
-        sym.zmq_msg_close(RECV_MSG);
-        sym.zmq_msg_init(RECV_MSG);
-        lastMore = more;
-        return out;
-      }
-    }
-    lastMore = -1;
-    return out;
-  }
-
-  /** Receives into `msg`, returning the size; handles EINTR and the zero-copy guard. */
-  #recvMsg(h: Deno.PointerValue, msg: Uint8Array, flags: number): number {
-    const sym = this.#sym;
-    let size = sym.zmq_msg_recv(msg, h, flags);
-    if (size >= 0) return fullSize(sym, msg, size);
-    for (;;) {
-      const errno = sym.zmq_errno();
-      if (errno !== EINTR) throw errorFor(errno, "Cannot receive");
-      size = sym.zmq_msg_recv(msg, h, flags);
-      if (size >= 0) return fullSize(sym, msg, size);
-    }
-  }
-
-  /**
-   * Receives one part into a buffer of yours, without allocating (PyZMQ's
-   * `recv_into`). A longer message is truncated to the buffer, as
-   * `zmq_recv` does.
-   *
-   * @param buffer where the payload goes
-   * @param flags `NOBLOCK`
-   * @returns the message's full size (more than `buffer.length` when truncated)
-   * @throws {Again} with NOBLOCK when nothing is waiting
-   */
-  recvInto(buffer: Uint8Array, flags = 0): number {
-    const h = this.#handle;
-    if (!h) throw this.#unusable("receive");
-    if (!(buffer instanceof Uint8Array)) {
-      throw new TypeError(
-        `Cannot receive into ${describe(buffer)}: expected a Uint8Array`,
-      );
-    }
-    checkFlags(flags, "receive");
-    const sym = this.#sym;
-    let size = sym.zmq_recv(h, buffer, sizeArg(buffer.length), flags);
-    while (size < 0) {
-      const errno = sym.zmq_errno();
-      if (errno !== EINTR) throw errorFor(errno, "Cannot receive");
-      size = sym.zmq_recv(h, buffer, sizeArg(buffer.length), flags);
-    }
-    return size;
-  }
-
-  /**
-   * Receives the next whole message if one is waiting, without throwing
-   * when there is none: the event loop's fast path.
-   *
-   * @param copy false returns `Frame`s
-   * @returns the parts, or null when nothing can be received now (EAGAIN, or
-   * EFSM: a REQ/REP socket whose turn it is not)
-   * @throws {ZMQError} for other errors
-   */
-  tryRecvMultipart(copy = true): Uint8Array[] | Frame[] | null {
-    const h = this.#handle;
-    if (!h) throw this.#unusable("receive");
-    const sym = this.#sym;
-    if (!copy) {
-      const msg = newMsg();
-      let size = sym.zmq_msg_recv(msg, h, DONTWAIT);
-      while (size < 0) {
-        const errno = sym.zmq_errno();
-        if (errno === EINTR) {
-          size = sym.zmq_msg_recv(msg, h, DONTWAIT);
-          continue;
-        }
-        sym.zmq_msg_close(msg);
-        if (errno === EAGAIN || errno === EFSM) return null;
-        throw errorFor(errno, "Cannot receive");
-      }
-      const frames = [new Frame(msg, fullSize(sym, msg, size))];
-      while (frames[frames.length - 1]!.more) frames.push(this.recvFrame(0));
-      return frames;
-    }
-    let size = sym.zmq_msg_recv(RECV_MSG, h, DONTWAIT);
-    while (size < 0) {
-      const errno = sym.zmq_errno();
-      if (errno === EAGAIN || errno === EFSM) return null;
-      if (errno !== EINTR) throw errorFor(errno, "Cannot receive");
-      size = sym.zmq_msg_recv(RECV_MSG, h, DONTWAIT);
-    }
-    const parts = [this.#copyOut(fullSize(sym, RECV_MSG, size))];
-    while (recvMore(sym)) {
-      parts.push(this.#copyOut(this.#recvMsg(h, RECV_MSG, 0)));
-    }
-    return parts;
   }
 
   /**
@@ -988,43 +566,121 @@ export class Socket implements Disposable {
   ): MessageTracker | undefined | false {
     const h = this.#handle;
     if (!h) throw this.#unusable("send");
+    const s = this.#s;
     if (options && (options.copy === false || options.track)) {
       try {
-        return this.#sendTracked(parts, flags | DONTWAIT, options);
+        return sendTracked(s, h, parts, flags | DONTWAIT, options);
       } catch (error) {
-        const errno = (error as ZMQError).errno;
-        if (errno === EAGAIN || errno === EFSM) return false;
+        if (error instanceof ZMQError && notNow(error.errno)) return false;
         throw error;
       }
     }
     // Only the first part can meet EAGAIN: libzmq queues a message whole.
     const last = parts.length - 1;
     if (last === 0) {
-      return this.#sendPart(h, parts[0]!, flags | DONTWAIT, true) && undefined;
+      return sendPart(s, h, parts[0]!, flags | DONTWAIT, true) && undefined;
     }
-    if (!this.#sendPart(h, parts[0]!, flags | DONTWAIT | SNDMORE, true)) {
+    if (!sendPart(s, h, parts[0]!, flags | DONTWAIT | SNDMORE, true)) {
       return false;
     }
     for (let i = 1; i < last; i++) {
-      this.#sendPart(h, parts[i]!, flags | DONTWAIT | SNDMORE);
+      sendPart(s, h, parts[i]!, flags | DONTWAIT | SNDMORE);
     }
-    this.#sendPart(h, parts[last]!, flags | DONTWAIT);
+    sendPart(s, h, parts[last]!, flags | DONTWAIT);
     return undefined;
   }
 
+  // ---- receiving ----
+
   /**
-   * Receives one part as a `Frame` (zero copy).
+   * Receives one message part as a fresh `Uint8Array`. Without `NOBLOCK`
+   * this blocks the thread until a message arrives (or `RCVTIMEO` passes).
+   *
+   * @param flags `NOBLOCK`
+   * @returns the payload
+   * @throws {Again} with NOBLOCK when nothing is waiting
+   */
+  recv(flags = 0): Uint8Array {
+    const h = this.#handle;
+    if (!h) throw this.#unusable("receive");
+    checkFlags(flags, "receive");
+    return recvPart(this.#s, h, flags)!;
+  }
+
+  /**
+   * Receives one part into a buffer of yours, without allocating (PyZMQ's
+   * `recv_into`). A longer message is truncated to the buffer, as
+   * `zmq_recv` does.
+   *
+   * @param buffer where the payload goes
+   * @param flags `NOBLOCK`
+   * @returns the message's full size (more than `buffer.length` when
+   * truncated; at most 2^31-1, libzmq's int)
+   * @throws {Again} with NOBLOCK when nothing is waiting
+   */
+  recvInto(buffer: Uint8Array, flags = 0): number {
+    const h = this.#handle;
+    if (!h) throw this.#unusable("receive");
+    if (!(buffer instanceof Uint8Array)) {
+      throw new TypeError(
+        `Cannot receive into ${describe(buffer)}: expected a Uint8Array`,
+      );
+    }
+    checkFlags(flags, "receive");
+    const sym = this.#sym;
+    const size = sizeArg(buffer.length);
+    const rc = sym.zmq_recv(h, buffer, size, flags);
+    return rc >= 0
+      ? rc
+      : recover(() => sym.zmq_recv(h, buffer, size, flags), "Cannot receive");
+  }
+
+  /**
+   * Receives the next whole message if one is waiting, without throwing
+   * when there is none: the event loop's fast path.
+   *
+   * @param copy false returns `Frame`s
+   * @returns the parts, or null when nothing can be received now (EAGAIN, or
+   * EFSM: a REQ/REP socket whose turn it is not)
+   * @throws {ZMQError} for other errors
+   */
+  tryRecvMultipart(copy = true): Uint8Array[] | Frame[] | null {
+    const h = this.#handle;
+    if (!h) throw this.#unusable("receive");
+    if (!copy) {
+      const msg = newMsg();
+      const size = recvMsg(this.#sym, h, msg, DONTWAIT, notNow);
+      if (size < 0) {
+        this.#sym.zmq_msg_close(msg);
+        return null;
+      }
+      const frames = [new Frame(msg, size)];
+      while (frames[frames.length - 1]!.more) frames.push(this.recvFrame(0));
+      return frames;
+    }
+    const s = this.#s;
+    const size = recvIntoScratch(s, h, DONTWAIT, notNow);
+    if (size < 0) return null;
+    const parts = [copyOut(s, size)];
+    // Later parts are already here: libzmq delivers messages whole.
+    while (s.more) parts.push(recvPart(s, h, 0)!);
+    return parts;
+  }
+
+  /**
+   * Receives one part as a `Frame`, which keeps libzmq's message (its
+   * properties; the payload is copied only when read).
    *
    * @param flags `NOBLOCK`
    * @returns a Frame owning libzmq's message
    */
   recvFrame(flags = 0): Frame {
-    const h = this.handle("receive");
+    const h = this.unsafeHandle("receive");
     checkFlags(flags, "receive");
     const msg = newMsg();
     let size: number;
     try {
-      size = this.#recvMsg(h, msg, flags);
+      size = recvMsg(this.#sym, h, msg, flags);
     } catch (error) {
       this.#sym.zmq_msg_close(msg);
       throw error;
@@ -1034,8 +690,9 @@ export class Socket implements Disposable {
 
   /** Whether the last part received had more parts after it. */
   get rcvmore(): boolean {
-    return this.#getInt(
-      this.handle("get socket option RCVMORE"),
+    return getInt(
+      this.#sym,
+      this.unsafeHandle("get socket option RCVMORE"),
       RCVMORE,
       "Cannot get socket option RCVMORE",
     ) === 1;
@@ -1049,7 +706,7 @@ export class Socket implements Disposable {
    */
   recvMultipart(flags?: number): Uint8Array[];
   /**
-   * Receives every part of the next message as zero-copy `Frame`s.
+   * Receives every part of the next message as `Frame`s.
    *
    * @param flags `NOBLOCK`
    * @param options `{ copy: false }`
@@ -1079,9 +736,12 @@ export class Socket implements Disposable {
       }
       return frames;
     }
-    const parts = [this.recv(flags)];
+    const h = this.#handle;
+    if (!h) throw this.#unusable("receive");
+    const s = this.#s;
+    const parts = [recvPart(s, h, flags)!];
     // Later parts are already here: libzmq delivers messages whole.
-    while (recvMore(this.#sym)) parts.push(this.recv(0));
+    while (s.more) parts.push(recvPart(s, h, 0)!);
     return parts;
   }
 
@@ -1113,14 +773,9 @@ export class Socket implements Disposable {
    * @returns the ready events, 0 on timeout
    */
   poll(timeout = -1, flags = POLLIN): number {
-    const h = this.handle("poll");
+    const h = this.unsafeHandle("poll");
     checkPollFlags(flags, "poll a socket");
-    const item = new Uint8Array(32);
-    const view = new DataView(item.buffer);
-    view.setBigUint64(0, Deno.UnsafePointer.value(h) as bigint, true);
-    view.setInt16(POLLITEM_EVENTS, flags, true);
-    const rc = pollItems(this.#sym, item, 1, timeout, "poll a socket");
-    return rc > 0 ? view.getInt16(POLLITEM_EVENTS + 2, true) : 0;
+    return pollOne(h, flags, timeout);
   }
 
   // ---- monitor ----
@@ -1134,13 +789,14 @@ export class Socket implements Disposable {
    * @returns the PAIR socket (close it when done)
    */
   getMonitorSocket(events = EVENT_ALL, addr?: string): Socket {
-    const h = this.handle("start a monitor");
+    const h = this.unsafeHandle("start a monitor");
     if (this.#monitor && !this.#monitor.closed) return this.#monitor;
     const endpoint = addr ?? `inproc://zmqloop.monitor.${nextMonitorId++}`;
     const ep = cString(endpoint);
-    if (retryEintr(() => this.#sym.zmq_socket_monitor(h, ep, events)) !== 0) {
-      throw lastError(`Cannot start a monitor on "${endpoint}"`);
-    }
+    check(
+      () => this.#sym.zmq_socket_monitor(h, ep, events),
+      `Cannot start a monitor on "${endpoint}"`,
+    );
     const pair = new Socket(this.#owner, PAIR);
     pair.connect(endpoint);
     this.#monitor = pair;
@@ -1149,7 +805,7 @@ export class Socket implements Disposable {
 
   /** Stops the monitor started by `getMonitorSocket` (its PAIR socket stays open). */
   disableMonitor(): void {
-    const h = this.handle("stop the monitor");
+    const h = this.unsafeHandle("stop the monitor");
     this.#sym.zmq_socket_monitor(h, null, 0);
     this.#monitor = null;
   }
@@ -1185,74 +841,4 @@ export class Socket implements Disposable {
       this.closed ? ", closed" : ""
     })`;
   }
-}
-
-function describeValue(value: unknown): string {
-  return typeof value === "number" || typeof value === "bigint" ||
-      typeof value === "boolean"
-    ? String(value)
-    : describe(value);
-}
-
-// zmq_pollitem_t: { void *socket; int fd (SOCKET on Windows); short events; short revents; }
-const WIN = Deno.build.os === "windows";
-/** Byte size of one `zmq_pollitem_t`. */
-export const POLLITEM_SIZE = WIN ? 24 : 16;
-/** Offset of `fd` in a `zmq_pollitem_t`. */
-export const POLLITEM_FD = 8;
-/** Offset of `events` in a `zmq_pollitem_t` (`revents` follows). */
-export const POLLITEM_EVENTS = WIN ? 16 : 12;
-
-/**
- * Checks poll event flags (a combination of POLLIN, POLLOUT and POLLERR).
- *
- * @param flags the flags given
- * @param what what was being done, for the error
- */
-export function checkPollFlags(flags: unknown, what: string): void {
-  if (
-    typeof flags !== "number" || !Number.isInteger(flags) || flags < 0 ||
-    (flags & ~(POLLIN | POLLOUT | POLLERR)) !== 0
-  ) {
-    throw new RangeError(
-      `Cannot ${what}: flags must combine POLLIN, POLLOUT and POLLERR, got ${
-        typeof flags === "number" ? flags : describe(flags)
-      }`,
-    );
-  }
-}
-
-/**
- * A wait in milliseconds as `zmq_poll` takes it: negative, `Infinity` and
- * anything past 2^53 ms wait forever (-1); fractions round up.
- *
- * @param timeout the timeout given
- * @param what what was being done, for the error
- * @returns the `long` to pass
- * @throws {TypeError} when timeout is not a number (or NaN)
- */
-export function pollTimeout(timeout: unknown, what: string): bigint {
-  if (typeof timeout !== "number" || Number.isNaN(timeout)) {
-    throw new TypeError(
-      `Cannot ${what}: timeout must be a number of ms, got ${
-        typeof timeout === "number" ? timeout : describe(timeout)
-      }`,
-    );
-  }
-  if (timeout < 0 || timeout > Number.MAX_SAFE_INTEGER) return -1n;
-  return BigInt(Math.ceil(timeout));
-}
-
-/** Runs `zmq_poll`, retrying on EINTR. */
-export function pollItems(
-  sym: ZmqSymbols,
-  items: Uint8Array,
-  count: number,
-  timeout: number,
-  what: string,
-): number {
-  const ms = pollTimeout(timeout, what);
-  const rc = retryEintr(() => sym.zmq_poll(items, count, ms));
-  if (rc < 0) throw lastError(`Cannot ${what}`);
-  return rc;
 }

@@ -5,7 +5,7 @@
  */
 
 import { Socket } from "../ffi/socket.ts";
-import { checkPollFlags } from "../ffi/socket.ts";
+import { checkPollFlags } from "../ffi/poller.ts";
 import { Poller } from "../ffi/poller.ts";
 import { describe } from "../ffi/bytes.ts";
 import { POLLERR, POLLIN, POLLOUT } from "../ffi/constants.ts";
@@ -195,7 +195,7 @@ function checkTarget(target: unknown): void {
     return;
   }
   if (target instanceof Socket) {
-    target.handle("register a closed socket with a poller");
+    target.unsafeHandle("register a closed socket with a poller");
     return;
   }
   if (typeof target !== "number" || !Number.isInteger(target) || target < 0) {

@@ -14,7 +14,8 @@
  */
 
 import type { Socket } from "../ffi/socket.ts";
-import { checkFlags, checkPollFlags, kOptionWrites } from "../ffi/socket.ts";
+import { checkFlags, kOptionWrites } from "../ffi/socket.ts";
+import { checkPollFlags } from "../ffi/poller.ts";
 import type { Frame, MessageTracker } from "../ffi/frame.ts";
 import {
   checkParts,

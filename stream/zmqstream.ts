@@ -172,7 +172,7 @@ export class ZMQStream
         `Cannot create a ZMQStream: expected a Socket, got ${describe(socket)}`,
       );
     }
-    socket.handle("create a ZMQStream on a closed socket");
+    socket.unsafeHandle("create a ZMQStream on a closed socket");
     const other = streams.get(socket);
     if (other && !other.#closed) {
       throw new Error(

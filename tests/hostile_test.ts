@@ -261,7 +261,7 @@ Deno.test("hostile: socket input", async (t) => {
   await t.step("#21 the option table reads what libzmq reads", () => {
     const sym = lib();
     const buf = new Uint8Array(256), len = new BigUint64Array(1);
-    const h = a.handle();
+    const h = a.unsafeHandle();
     const SIZES = { int: 4, int64: 8, fd: 4, key: 41, bytes: 255, string: 256 };
     const mismatches: string[] = [];
     for (const spec of SOCKET_OPTIONS.values()) {

@@ -1,0 +1,256 @@
+/**
+ * The message fast paths: sending a part from JavaScript memory, receiving
+ * one into JavaScript memory, and the zero-copy send. They reuse one set of
+ * scratch buffers (`Scratch`) and allocate nothing beyond the received
+ * payload. Every failure goes through `recover`, the one EINTR checkpoint.
+ *
+ * @module
+ */
+
+import type { ZmqSymbols } from "./symbols.ts";
+import { type Payload, toBytes } from "./bytes.ts";
+import { recover } from "./errors.ts";
+import { EAGAIN, EFSM } from "./errno.ts";
+import { SNDMORE } from "./constants.ts";
+import { allocBytes, copyBytes } from "./pool.ts";
+import {
+  FINISHED_TRACKER,
+  initZeroCopy,
+  MessageTracker,
+  MSG_T_BYTES,
+} from "./frame.ts";
+
+/** Payloads under this size are copied even with `copy: false` (PyZMQ's threshold). */
+export const COPY_THRESHOLD = 65536;
+
+/** Options of a send. */
+export interface SendOptions {
+  /** `false`: hand the buffer to libzmq without copying (64 KiB and up). @default true */
+  copy?: boolean;
+  /** Return a `MessageTracker` that completes when libzmq releases the buffer. @default false */
+  track?: boolean;
+}
+
+// Received messages above this size are released as soon as they are copied
+// out, so a peer's large (maybe zero-copy) buffer is not kept until the next
+// receive; smaller ones live inside the zmq_msg_t itself.
+const RELEASE_ABOVE = 1024;
+
+// libzmq stores small payloads inside the zmq_msg_t, at this offset (checked
+// at run time against zmq_msg_data's low 32 bits, see `inlineLow`): those are
+// read straight from the scratch message without an FFI copy. 56 bytes is
+// libzmq 4.3's largest inline payload on 64-bit builds.
+const INLINE_OFFSET = 8;
+const INLINE_MAX = 56;
+
+/** `zmq_msg_recv`'s result for messages of 2 GiB and more (INT_MAX). */
+const INT_MAX = 2147483647;
+
+/** "Not now" for a non-blocking try: EAGAIN, or EFSM (not this REQ/REP socket's turn). */
+export const notNow = (errno: number): boolean =>
+  errno === EAGAIN || errno === EFSM;
+
+/**
+ * Memory the fast paths reuse. All of it is over 64 bytes, so V8 keeps it
+ * off its moving heap and libzmq may hold pointers into it during a call.
+ */
+export class Scratch {
+  /** The `zmq_msg_t` receives go into. */
+  readonly recv: Uint8Array = new Uint8Array(MSG_T_BYTES);
+  /** The `zmq_msg_t` zero-copy sends are built in. */
+  readonly send: Uint8Array = new Uint8Array(MSG_T_BYTES);
+  /** Strings are encoded here before a send. */
+  readonly text: Uint8Array = new Uint8Array(64 * 1024);
+  /** Whether the part received last had more parts after it. */
+  more = false;
+  /** Low 32 bits of the address of `recv`'s inline payload. */
+  readonly inlineLow: number;
+
+  /**
+   * Initialises the receive message.
+   *
+   * @param sym libzmq's symbols
+   */
+  constructor(readonly sym: ZmqSymbols) {
+    sym.zmq_msg_init(this.recv);
+    const addr = BigInt(
+      Deno.UnsafePointer.value(Deno.UnsafePointer.of(this.recv)),
+    );
+    this.inlineLow = Number((addr + BigInt(INLINE_OFFSET)) & 0xffffffffn);
+  }
+}
+
+let scratch: Scratch | undefined;
+
+/** The process's scratch memory (made on first use). */
+export function scratchFor(sym: ZmqSymbols): Scratch {
+  return scratch ??= new Scratch(sym);
+}
+
+// size_t arguments must be BigInts (the fast FFI path); each BigInt() is a
+// heap allocation, so the common sizes are made once.
+const SIZE_ARGS: bigint[] = [];
+
+/** A size as a `size_t` argument (cached below 4 KiB). */
+export function sizeArg(n: number): bigint {
+  if (n >= 4096) return BigInt(n);
+  return SIZE_ARGS[n] ??= BigInt(n);
+}
+
+/** A received message's true size: `rc`, or `zmq_msg_size` past INT_MAX. */
+export function fullSize(sym: ZmqSymbols, msg: Uint8Array, rc: number): number {
+  return rc === INT_MAX ? Number(sym.zmq_msg_size(msg)) : rc;
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * Sends one part from JavaScript memory (libzmq copies it). With `soft`, "not
+ * now" (EAGAIN, EFSM) returns false instead of throwing.
+ */
+export function sendPart(
+  s: Scratch,
+  h: Deno.PointerValue,
+  data: Payload,
+  flags: number,
+  soft = false,
+): boolean {
+  let buf: Uint8Array, len: number;
+  if (typeof data === "string") {
+    const r = encoder.encodeInto(data, s.text);
+    if (r.read === data.length) {
+      buf = s.text;
+      len = r.written;
+    } else {
+      buf = encoder.encode(data);
+      len = buf.length;
+    }
+  } else if (data instanceof Uint8Array) {
+    buf = data;
+    len = data.length;
+  } else {
+    buf = toBytes(data, "send");
+    len = buf.length;
+  }
+  const sym = s.sym;
+  const size = sizeArg(len);
+  if (sym.zmq_send(h, buf, size, flags) >= 0) return true;
+  return recover(
+    () => sym.zmq_send(h, buf, size, flags),
+    "Cannot send",
+    soft ? notNow : undefined,
+  ) >= 0;
+}
+
+/**
+ * Sends a message whose large parts (64 KiB and up) go zero-copy when
+ * `options.copy` is false; returns the tracker asked for.
+ */
+export function sendTracked(
+  s: Scratch,
+  h: Deno.PointerValue,
+  parts: Payload[],
+  flags: number,
+  options: SendOptions,
+): MessageTracker | undefined {
+  const sym = s.sym;
+  const zeroCopy = options.copy === false;
+  const big = zeroCopy
+    ? parts.filter((p) => typeof p !== "string" && p.length >= COPY_THRESHOLD)
+      .length
+    : 0;
+  const tracker = options.track
+    ? (big > 0 ? new MessageTracker(big) : FINISHED_TRACKER)
+    : undefined;
+  const last = parts.length - 1;
+  for (let i = 0; i <= last; i++) {
+    const part = parts[i]!;
+    const f = i < last ? flags | SNDMORE : flags;
+    if (zeroCopy && typeof part !== "string" && part.length >= COPY_THRESHOLD) {
+      if (initZeroCopy(s.send, part, tracker)) {
+        const send = () => sym.zmq_msg_send(s.send, h, f);
+        if (send() < 0) {
+          try {
+            recover(send, "Cannot send");
+          } catch (error) {
+            sym.zmq_msg_close(s.send); // drops libzmq's reference
+            throw error;
+          }
+        }
+        continue;
+      }
+      tracker?._release(); // layout unknown: copied instead
+    }
+    sendPart(s, h, part, f);
+  }
+  return tracker;
+}
+
+/**
+ * Receives one part into `s.recv` and returns its size; -1 when `soft`
+ * accepts the errno. Sets `s.more`.
+ */
+export function recvIntoScratch(
+  s: Scratch,
+  h: Deno.PointerValue,
+  flags: number,
+  soft?: (errno: number) => boolean,
+): number {
+  const sym = s.sym;
+  const msg = s.recv;
+  let rc = sym.zmq_msg_recv(msg, h, flags);
+  if (rc < 0) {
+    rc = recover(() => sym.zmq_msg_recv(msg, h, flags), "Cannot receive", soft);
+    if (rc < 0) return -1;
+  }
+  s.more = sym.zmq_msg_more(msg) === 1;
+  return fullSize(sym, msg, rc);
+}
+
+/** Copies the part in `s.recv` out (releasing it when large). */
+export function copyOut(s: Scratch, size: number): Uint8Array {
+  const sym = s.sym;
+  const msg = s.recv;
+  if (size <= INLINE_MAX && sym.zmq_msg_data_low(msg) === s.inlineLow) {
+    return copyBytes(msg, INLINE_OFFSET, size);
+  }
+  const out = allocBytes(size);
+  if (size > 0) {
+    Deno.UnsafePointerView.copyInto(sym.zmq_msg_data(msg)!, out);
+    if (size > RELEASE_ABOVE) {
+      sym.zmq_msg_close(msg);
+      sym.zmq_msg_init(msg);
+    }
+  }
+  return out;
+}
+
+/** Receives one part into a fresh `Uint8Array` (null when `soft` accepts the errno); sets `s.more`. */
+export function recvPart(
+  s: Scratch,
+  h: Deno.PointerValue,
+  flags: number,
+  soft?: (errno: number) => boolean,
+): Uint8Array | null {
+  const size = recvIntoScratch(s, h, flags, soft);
+  return size < 0 ? null : copyOut(s, size);
+}
+
+/**
+ * Receives one part into `msg` (a Frame's own `zmq_msg_t`); returns its true
+ * size, or -1 when `soft` accepts the errno.
+ */
+export function recvMsg(
+  sym: ZmqSymbols,
+  h: Deno.PointerValue,
+  msg: Uint8Array,
+  flags: number,
+  soft?: (errno: number) => boolean,
+): number {
+  let rc = sym.zmq_msg_recv(msg, h, flags);
+  if (rc < 0) {
+    rc = recover(() => sym.zmq_msg_recv(msg, h, flags), "Cannot receive", soft);
+    if (rc < 0) return -1;
+  }
+  return fullSize(sym, msg, rc);
+}
