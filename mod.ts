@@ -61,6 +61,8 @@ export { Again, ContextTerminated, ZMQError } from "./ffi/errors.ts";
 export { Context, type ContextOptions } from "./ffi/context.ts";
 export {
   COPY_THRESHOLD,
+  type OptionInput,
+  type OptionOutput,
   type SendOptions,
   Socket,
   type SocketOwner,
@@ -116,6 +118,7 @@ export {
   AsyncSocket,
 } from "./stream/async_socket.ts";
 export { AsyncPoller, type PollTarget } from "./stream/async_poller.ts";
+export type { WritableMessage } from "./stream/_web_streams.ts";
 export {
   monitorEvents,
   type MonitorIterator,

@@ -11,7 +11,7 @@ import { startEcho } from "./echo.ts";
 const context = new Context();
 const loop = new IOLoop();
 const server = startEcho(context, "tcp://127.0.0.1:*", loop);
-const endpoint = server.getsockopt(LAST_ENDPOINT) as string;
+const endpoint = server.getsockopt(LAST_ENDPOINT);
 console.log(`echo server on ${endpoint}`);
 
 const client = new ZMQStream(context.socket(REQ), loop);

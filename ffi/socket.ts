@@ -29,7 +29,17 @@ import {
   SNDMORE,
   SOCKET_TYPE_NAMES,
 } from "./constants.ts";
-import { EVENTS, FD, LAST_ENDPOINT, LINGER, RCVMORE } from "./options.ts";
+import {
+  EVENTS,
+  FD,
+  LAST_ENDPOINT,
+  LINGER,
+  type OptionProperties,
+  optionProperty,
+  type OptionValue,
+  RCVMORE,
+  SOCKET_OPTIONS,
+} from "./options.ts";
 import { SUBSCRIBE, UNSUBSCRIBE } from "./options.ts";
 import { Frame, type MessageTracker, newMsg } from "./frame.ts";
 import {
@@ -49,7 +59,6 @@ import {
   getInt,
   getOption,
   type OptionInput,
-  type OptionOutput,
   setOption,
   specOf,
 } from "./_sockopt.ts";
@@ -131,6 +140,13 @@ export const kOptionWrites: unique symbol = Symbol("zmqloop.optionWrites");
 export function closedSocketError(what: string): ZMQError {
   return new ZMQError(ENOTSOCK, `Cannot ${what}`, "the socket is closed");
 }
+
+/**
+ * Every option without a member of its own is also a typed property of a
+ * socket (see `OptionProperties`): `socket.linger = 0`,
+ * `socket.lastEndpoint`.
+ */
+export interface Socket extends OptionProperties {}
 
 /**
  * A ZeroMQ socket. Create one with `context.socket(type)`.
@@ -372,7 +388,7 @@ export class Socket implements Disposable {
     }
     if (minPort === undefined && maxPort === undefined) {
       this.bind(`${addr}:*`);
-      const endpoint = this.getsockopt(LAST_ENDPOINT) as string;
+      const endpoint = this.getsockopt(LAST_ENDPOINT);
       return Number(endpoint.slice(endpoint.lastIndexOf(":") + 1));
     }
     const lo = minPort ?? 49152, hi = maxPort ?? 65536;
@@ -423,11 +439,11 @@ export class Socket implements Disposable {
    * @returns the value
    * @throws {ZMQError} EINVAL for an unknown or write-only option
    */
-  getsockopt(option: number): OptionOutput {
+  getsockopt<O extends number>(option: O): OptionValue<O> {
     const spec = specOf(option, "get");
     const h = this.unsafeHandle(`get socket option ${spec.name}`);
-    if (option === FD) return this.fd;
-    return getOption(this.#sym, h, spec);
+    const value = option === FD ? this.fd : getOption(this.#sym, h, spec);
+    return value as OptionValue<O>;
   }
 
   /**
@@ -841,4 +857,20 @@ export class Socket implements Disposable {
       this.closed ? ", closed" : ""
     })`;
   }
+}
+
+// The option properties declared by `OptionProperties`, one accessor per
+// table entry (options with a member of their own keep it).
+for (const spec of SOCKET_OPTIONS.values()) {
+  const name = optionProperty(spec.name);
+  if (name in Socket.prototype) continue;
+  Object.defineProperty(Socket.prototype, name, {
+    get(this: Socket) {
+      return this.getsockopt(spec.id);
+    },
+    set(this: Socket, value: OptionInput) {
+      this.setsockopt(spec.id, value);
+    },
+    configurable: true,
+  });
 }

@@ -27,7 +27,7 @@ import {
 } from "../ffi/bytes.ts";
 import { Again, ZMQError } from "../ffi/errors.ts";
 import { ENOTSOCK } from "../ffi/errno.ts";
-import { RCVTIMEO, SNDTIMEO } from "../ffi/options.ts";
+import { type OptionValue, RCVTIMEO, SNDTIMEO } from "../ffi/options.ts";
 import type { WritableMessage } from "./_web_streams.ts";
 import { POLLIN } from "../ffi/constants.ts";
 import { IOLoop, LoopClosedError } from "../loop/ioloop.ts";
@@ -131,8 +131,8 @@ export class AsyncSocket
   #timeouts(): void {
     const writes = this.socket[kOptionWrites];
     if (writes === this.#writes) return;
-    this.#rcvtimeo = this.socket.getsockopt(RCVTIMEO) as number;
-    this.#sndtimeo = this.socket.getsockopt(SNDTIMEO) as number;
+    this.#rcvtimeo = this.socket.getsockopt(RCVTIMEO);
+    this.#sndtimeo = this.socket.getsockopt(SNDTIMEO);
     this.#writes = writes;
   }
 
@@ -434,7 +434,7 @@ export class AsyncSocket
    * @param option the option
    * @returns its value
    */
-  getsockopt(option: number): number | bigint | string | Uint8Array {
+  getsockopt<O extends number>(option: O): OptionValue<O> {
     return this.#stream.getsockopt(option);
   }
 

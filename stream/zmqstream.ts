@@ -24,7 +24,7 @@ import {
 } from "../ffi/bytes.ts";
 import { Again, ZMQError } from "../ffi/errors.ts";
 import { setImmediate } from "node:timers";
-import { LINGER } from "../ffi/options.ts";
+import { LINGER, type OptionValue } from "../ffi/options.ts";
 import {
   readableOf,
   type WritableMessage,
@@ -1020,7 +1020,7 @@ export class ZMQStream
   async [Symbol.asyncDispose](): Promise<void> {
     if (this.closed()) return;
     if (this.sending() && !this.ioLoop.closed) {
-      const linger = this.socket.getsockopt(LINGER) as number;
+      const linger = this.socket.getsockopt(LINGER);
       let timer: ReturnType<typeof setTimeout> | undefined;
       const waits = [this.drained().catch(() => {})];
       if (linger >= 0) {
@@ -1094,7 +1094,7 @@ export class ZMQStream
    * @param option the option
    * @returns its value
    */
-  getsockopt(option: number): number | bigint | string | Uint8Array {
+  getsockopt<O extends number>(option: O): OptionValue<O> {
     this.#live("get a socket option");
     return this.socket.getsockopt(option);
   }
