@@ -25,6 +25,7 @@ import {
 import { Again, ZMQError } from "../ffi/errors.ts";
 import { setImmediate } from "node:timers";
 import { LINGER, type OptionValue } from "../ffi/options.ts";
+import { SendQueue } from "./_send_queue.ts";
 import {
   readableOf,
   type WritableMessage,
@@ -146,8 +147,7 @@ export class ZMQStream
   #sendCallback: SendCallback | null = null;
   #errCallback: ((error: ZMQError) => void) | null = null;
   #closeCallback: (() => void) | null = null;
-  #queue: Queued[] = [];
-  #head = 0;
+  #queue = new SendQueue<Queued>();
   #state = 0;
   #flushed = false;
   #flushing = false;
@@ -156,7 +156,6 @@ export class ZMQStream
   #readable: ReadableStream<Uint8Array[]> | undefined;
   #writable: WritableStream<WritableMessage> | undefined;
   #streak = 0;
-  #drainWaiters: (() => void)[] = [];
 
   /**
    * Wraps a socket. Only one stream per socket.
@@ -385,13 +384,12 @@ export class ZMQStream
     if (options?.callback !== undefined) {
       checkCallback(options.callback, "send with a callback");
     }
-    this.#queue.push({ parts, original, flags, options });
-    if (this.#queue.length - this.#head === 1) this.#rebuild();
+    if (this.#queue.push({ parts, original, flags, options })) this.#rebuild();
   }
 
   /** Messages queued and not yet written. */
   get sendQueueLength(): number {
-    return this.#queue.length - this.#head;
+    return this.#queue.length;
   }
 
   /**
@@ -408,19 +406,7 @@ export class ZMQStream
         new LoopClosedError("wait for the send queue to drain"),
       );
     }
-    return new Promise((resolve, reject) => {
-      const wake = () => {
-        signal?.removeEventListener("abort", onAbort);
-        resolve();
-      };
-      const onAbort = () => {
-        const i = this.#drainWaiters.indexOf(wake);
-        if (i >= 0) this.#drainWaiters.splice(i, 1);
-        reject(signal!.reason);
-      };
-      signal?.addEventListener("abort", onAbort, { once: true });
-      this.#drainWaiters.push(wake);
-    });
+    return this.#queue.drained(signal);
   }
 
   /**
@@ -489,7 +475,7 @@ export class ZMQStream
 
   /** Whether messages wait in the send queue. */
   sending(): boolean {
-    return this.#queue.length > this.#head;
+    return this.#queue.length > 0;
   }
 
   /** Whether the stream is closed (also noticing a socket closed underneath). */
@@ -597,10 +583,10 @@ export class ZMQStream
   /** Writes the next queued message; returns whether one was written. */
   #handleSend(): boolean {
     if (this.#flushed) return false;
-    const item = this.#queue[this.#head];
+    const item = this.#queue.peek();
     if (!item) return false;
     if (item.options?.signal?.aborted) {
-      this.#shift(); // aborted while queued: dropped unwritten
+      this.#queue.shift(); // aborted while queued: dropped unwritten
       return true;
     }
     let status: SendStatus;
@@ -617,7 +603,7 @@ export class ZMQStream
       if (!item.settle) this.#error(error); // a promise's error is its rejection
       if (this.#closed) return true;
     }
-    this.#shift();
+    this.#queue.shift();
     item.settle?.(status);
     const callback = item.options?.callback ?? this.#sendCallback;
     if (callback) this.#invoke(callback, item.original, status);
@@ -658,23 +644,8 @@ export class ZMQStream
         },
       };
       signal?.addEventListener("abort", onAbort, { once: true });
-      this.#queue.push(item);
-      if (this.#queue.length - this.#head === 1) this.#rebuild();
+      if (this.#queue.push(item)) this.#rebuild();
     });
-  }
-
-  #shift(): void {
-    this.#queue[this.#head++] = undefined as unknown as Queued;
-    if (this.#head === this.#queue.length) {
-      this.#queue = [];
-      this.#head = 0;
-      const waiters = this.#drainWaiters;
-      this.#drainWaiters = [];
-      for (const wake of waiters) wake();
-    } else if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
-      this.#queue = this.#queue.slice(this.#head);
-      this.#head = 0;
-    }
   }
 
   #error(error: unknown): void {
@@ -981,9 +952,7 @@ export class ZMQStream
     if (this.#closed) return;
     if (linger !== undefined) checkLinger(linger, "close the stream");
     this.#closed = true;
-    const dropped = this.#queue.slice(this.#head);
-    this.#queue = [];
-    this.#head = 0;
+    const dropped = this.#queue.clear();
     if (!this.ioLoop.closed) this.ioLoop.removeHandler(this.socket);
     if (!this.socket.closed) this.socket.close(linger);
     streams.delete(this.socket);
@@ -999,7 +968,6 @@ export class ZMQStream
         new ZMQError(ENOTSOCK, "Cannot send", "the stream was closed first"),
       );
     }
-    for (const wake of this.#drainWaiters.splice(0)) wake();
     const callback = this.#closeCallback;
     this.#closeCallback = null;
     if (callback) this.#invoke(callback);
