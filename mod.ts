@@ -27,6 +27,7 @@ export {
   EADDRNOTAVAIL,
   EAFNOSUPPORT,
   EAGAIN,
+  EBUSY,
   ECONNABORTED,
   ECONNREFUSED,
   ECONNRESET,
@@ -57,7 +58,7 @@ export {
   ETERM,
   ETIMEDOUT,
 } from "./ffi/errno.ts";
-export { Again, ContextTerminated, ZMQError } from "./ffi/errors.ts";
+export { Again, BusyError, ContextTerminated, ZMQError } from "./ffi/errors.ts";
 export { Context, type ContextOptions } from "./ffi/context.ts";
 export {
   COPY_THRESHOLD,

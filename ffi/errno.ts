@@ -246,6 +246,8 @@ export function errnoName(errno: number): string {
 
 /** `EAGAIN` on the running OS: the operation would block. */
 export const EAGAIN: number = ERRNO.EAGAIN;
+/** `EBUSY` on the running OS: the resource is in use (see `BusyError`). */
+export const EBUSY: number = ERRNO.EBUSY;
 /** `EINVAL` on the running OS: invalid argument. */
 export const EINVAL: number = ERRNO.EINVAL;
 /** `ENOTSOCK` on the running OS: not a socket (or a closed one). */

@@ -6,7 +6,7 @@
  */
 
 import { lib } from "./library.ts";
-import { EAGAIN, EINTR, errnoName, ETERM } from "./errno.ts";
+import { EAGAIN, EINTR, ERRNO, errnoName, ETERM } from "./errno.ts";
 
 /** libzmq's text for an errno (`zmq_strerror`), or its symbolic name. */
 export function strerror(errno: number): string {
@@ -112,6 +112,38 @@ export class ContextTerminated extends ZMQError {
   constructor(what?: string) {
     super(ETERM, what);
     this.name = "ContextTerminated";
+  }
+}
+
+/**
+ * A resource is in use and cannot be used or released now (`EBUSY`): a
+ * socket lent to a running proxy, a context whose sockets are still open.
+ * zmqloop raises it; libzmq does not.
+ *
+ * @example
+ * ```ts
+ * import { BusyError, Context, PUSH } from "@zmqloop/zmq";
+ * const ctx = new Context();
+ * const s = ctx.socket(PUSH);
+ * try {
+ *   ctx.term(); // a socket is still open
+ * } catch (error) {
+ *   console.log(error instanceof BusyError, (error as BusyError).code); // true "EBUSY"
+ * }
+ * s.close();
+ * ctx.term();
+ * ```
+ */
+export class BusyError extends ZMQError {
+  /**
+   * Creates the error.
+   *
+   * @param what what was being done
+   * @param why what holds the resource
+   */
+  constructor(what: string, why: string) {
+    super(ERRNO.EBUSY, what, why);
+    this.name = "BusyError";
   }
 }
 

@@ -153,7 +153,11 @@ export class SteerableProxy implements AsyncDisposable {
    * Idempotent.
    */
   terminate(): Promise<void> {
-    this.#send("TERMINATE");
+    try {
+      this.#send("TERMINATE");
+    } catch (error) {
+      return Promise.reject(error);
+    }
     return this.done;
   }
 
@@ -200,8 +204,13 @@ export function proxy(
   capture?: Socket | null,
   options: { signal?: AbortSignal } = {},
 ): Promise<void> {
-  options.signal?.throwIfAborted();
-  const running = new SteerableProxy(frontend, backend, capture);
+  let running: SteerableProxy;
+  try {
+    options.signal?.throwIfAborted();
+    running = new SteerableProxy(frontend, backend, capture);
+  } catch (error) {
+    return Promise.reject(error);
+  }
   const stop = () => running.terminate();
   options.signal?.addEventListener("abort", stop, { once: true });
   return running.done.finally(() =>

@@ -19,7 +19,13 @@ import {
   jsonBytes,
   type Payload,
 } from "./bytes.ts";
-import { check, ContextTerminated, recover, ZMQError } from "./errors.ts";
+import {
+  BusyError,
+  check,
+  ContextTerminated,
+  recover,
+  ZMQError,
+} from "./errors.ts";
 import { EADDRINUSE, EINVAL, ENOTSOCK, ERRNO } from "./errno.ts";
 import {
   DONTWAIT,
@@ -285,8 +291,7 @@ export class Socket implements Disposable {
 
   #unusable(what: string): ZMQError {
     if (this.#lent) {
-      return new ZMQError(
-        ERRNO.EBUSY,
+      return new BusyError(
         `Cannot ${what}`,
         `the socket is in use by ${this.#lent.to} (ZeroMQ sockets are not thread-safe; stop it first)`,
       );
