@@ -1,0 +1,433 @@
+/**
+ * Threads and Workers: one zmq context shared through `Context.shadow()`,
+ * inproc across threads, the owner's term() refusing while shadows hold
+ * sockets, and Workers that end (normally or by `terminate()`) leaving no
+ * threads, fds or contexts behind. Crash and leak checks run in subprocesses.
+ */
+
+import assert from "node:assert/strict";
+import {
+  Context,
+  ContextTerminated,
+  PAIR,
+  PULL,
+  PUSH,
+  ZMQError,
+} from "../mod.ts";
+import { MOD_URL, runDeno } from "./_helpers.ts";
+
+/** Writes a Worker module as plain JavaScript (no type check per Worker). */
+async function jsModule(source: string): Promise<string> {
+  const path = await Deno.makeTempFile({ suffix: ".js" });
+  await Deno.writeTextFile(path, source);
+  return path;
+}
+
+/** Starts a module Worker from source; disposing terminates it. */
+async function worker(
+  source: string,
+): Promise<Worker & { path: string; [Symbol.asyncDispose](): Promise<void> }> {
+  const path = await jsModule(source);
+  const w = new Worker(new URL(`file://${path}`).href, { type: "module" });
+  return Object.assign(w, {
+    path,
+    async [Symbol.asyncDispose]() {
+      w.terminate();
+      await Deno.remove(path);
+    },
+  });
+}
+
+/** The next message from a Worker, bounded; an error in the Worker rejects. */
+function nextMessage<T = unknown>(w: Worker, ms = 10_000): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(
+      () => done(new Error(`No message from the Worker in ${ms} ms`)),
+      ms,
+    );
+    const onMessage = (e: MessageEvent) => done(null, e.data as T);
+    const onError = (e: ErrorEvent) => {
+      e.preventDefault();
+      done(new Error(`Worker failed: ${e.message}`));
+    };
+    const done = (error: Error | null, value?: T) => {
+      clearTimeout(timer);
+      w.removeEventListener("message", onMessage);
+      w.removeEventListener("error", onError);
+      if (error) reject(error);
+      else resolve(value as T);
+    };
+    w.addEventListener("message", onMessage);
+    w.addEventListener("error", onError);
+  });
+}
+
+Deno.test("Context.shadow() shares one zmq context: inproc main <-> Worker both ways", async () => {
+  const ctx = new Context();
+  await using w = await worker(`
+    import { Context, PAIR } from "${MOD_URL}";
+    self.onmessage = (e) => {
+      const ctx = Context.shadow(e.data.address);
+      const s = ctx.socket(PAIR);
+      s.connect("inproc://main-worker");
+      s.send("from the worker");       // Worker -> main
+      self.postMessage("sent");
+      const back = s.recvString();     // main -> Worker (blocking is fine here)
+      s.close();
+      ctx.term();                      // a shadow's term closes only what it made
+      self.postMessage(back);
+    };
+  `);
+  const pair = ctx.socket(PAIR);
+  pair.bind("inproc://main-worker");
+  w.postMessage({ address: ctx.underlying });
+  assert.equal(await nextMessage(w), "sent");
+  assert.equal(pair.recvString(), "from the worker");
+  pair.send("from main");
+  assert.equal(await nextMessage(w), "from main");
+  pair.close();
+  ctx.term();
+  assert.equal(ctx.closed, true);
+});
+
+Deno.test("Context.shadow() connects Worker <-> Worker over inproc", async () => {
+  const ctx = new Context();
+  const body = (role: "bind" | "connect") => `
+    import { Context, PAIR } from "${MOD_URL}";
+    self.onmessage = (e) => {
+      const ctx = Context.shadow(e.data);
+      const s = ctx.socket(PAIR);
+      s.${role}("inproc://worker-worker");
+      self.postMessage("ready");
+      if ("${role}" === "connect") s.send("ping");
+      const got = s.recvString();
+      if ("${role}" === "bind") s.send("pong:" + got);
+      ctx.destroy();
+      self.postMessage(got);
+    };
+  `;
+  await using a = await worker(body("bind"));
+  await using b = await worker(body("connect"));
+  a.postMessage(ctx.underlying);
+  assert.equal(await nextMessage(a), "ready");
+  b.postMessage(ctx.underlying);
+  assert.equal(await nextMessage(b), "ready");
+  assert.deepEqual(
+    await Promise.all([nextMessage(a), nextMessage(b)]),
+    ["ping", "pong:ping"],
+  );
+  ctx.term();
+});
+
+Deno.test("Context.term() refuses with EBUSY while a Worker's shadow holds sockets, never hangs", async () => {
+  const ctx = new Context();
+  await using w = await worker(`
+    import { Context, PULL } from "${MOD_URL}";
+    let ctx, s;
+    self.onmessage = (e) => {
+      if (e.data === "close") { s.close(); self.postMessage("closed"); return; }
+      ctx = Context.shadow(e.data);
+      s = ctx.socket(PULL);
+      self.postMessage("open");
+    };
+  `);
+  w.postMessage(ctx.underlying);
+  assert.equal(await nextMessage(w), "open");
+  assert.throws(() => ctx.term(), (e: unknown) => {
+    assert.ok(e instanceof ZMQError);
+    assert.equal(e.code, "EBUSY");
+    assert.match(
+      e.message,
+      /1 socket\(s\) of shadow contexts \(other threads\) still open/,
+    );
+    return true;
+  });
+  assert.equal(ctx.closed, false, "a refused term() changes nothing");
+  ctx.socket(PUSH).close(); // still usable
+  w.postMessage("close");
+  assert.equal(await nextMessage(w), "closed");
+  ctx.term();
+  assert.throws(() => Context.shadow(ctx.underlying), ContextTerminated);
+});
+
+Deno.test("Context.term() releases the sockets of a terminated Worker's shadow", async () => {
+  const ctx = new Context();
+  const w = await worker(`
+    import { Context, PULL } from "${MOD_URL}";
+    self.onmessage = (e) => {
+      const s = Context.shadow(e.data).socket(PULL);
+      s.bind("inproc://left-behind");
+      self.postMessage("open");
+    };
+  `);
+  try {
+    w.postMessage(ctx.underlying);
+    assert.equal(await nextMessage(w), "open");
+  } finally {
+    await w[Symbol.asyncDispose]();
+  }
+  // The Worker's thread ends shortly after terminate(); term() then reaps its socket.
+  const deadline = Date.now() + 5_000;
+  for (;;) {
+    try {
+      ctx.term();
+      break;
+    } catch (error) {
+      if (
+        !(error instanceof ZMQError) || error.code !== "EBUSY" ||
+        Date.now() > deadline
+      ) throw error;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+  assert.equal(ctx.closed, true);
+});
+
+Deno.test("Context.shadow() rejects bad addresses with clear errors", async (t) => {
+  await t.step("not a bigint", () => {
+    for (const bad of [0, 12345, "0x1", null, undefined, {}]) {
+      assert.throws(
+        () => Context.shadow(bad as unknown as bigint),
+        (e: unknown) =>
+          e instanceof TypeError && /must be a bigint/.test(e.message),
+      );
+    }
+  });
+  await t.step(
+    "0, negative, huge, or an address this process never made",
+    () => {
+      const ctx = new Context();
+      for (
+        const bad of [0n, -1n, 2n ** 70n, ctx.underlying + 8n, 0xdeadbeefn]
+      ) {
+        assert.throws(() => Context.shadow(bad), (e: unknown) => {
+          assert.ok(e instanceof ZMQError, String(e));
+          assert.equal(e.code, "EFAULT");
+          assert.match(e.message, /^Cannot shadow the context at 0x/);
+          return true;
+        });
+      }
+      ctx.term();
+    },
+  );
+  await t.step("a terminated context", () => {
+    const ctx = new Context();
+    const address = ctx.underlying;
+    ctx.term();
+    assert.throws(() => Context.shadow(address), /it was terminated/);
+    assert.throws(() => ctx.underlying, ContextTerminated);
+  });
+  await t.step(
+    "a shadow stops making sockets once the owner terminated",
+    () => {
+      const ctx = new Context();
+      const shadow = Context.shadow(ctx.underlying);
+      assert.equal(shadow.shadowed, true);
+      ctx.term();
+      assert.equal(shadow.closed, true);
+      assert.throws(() => shadow.socket(PAIR), ContextTerminated);
+      shadow.term(); // idempotent, touches nothing
+    },
+  );
+});
+
+Deno.test("Context() validates every option before creating anything", () => {
+  const bad: Record<string, unknown>[] = [
+    { linger: 2 ** 31 },
+    { linger: -2 },
+    { linger: 1.5 },
+    { linger: NaN },
+    { ioThreads: NaN },
+    { ioThreads: -1 },
+    { ioThreads: 2 ** 31 },
+    { ioThreads: 1.5 },
+    { ioThreads: "2" },
+  ];
+  for (const options of bad) {
+    assert.throws(
+      () => new Context(options),
+      (e: unknown) =>
+        e instanceof RangeError && /^Cannot create a context: /.test(e.message),
+      JSON.stringify(options),
+    );
+  }
+  assert.throws(() => new Context(null as never), TypeError);
+  const ctx = new Context({ linger: 2 ** 31 - 1, ioThreads: 0 });
+  const s = ctx.socket(PAIR);
+  assert.equal(ctx.sockets.length, 1);
+  s.close();
+  assert.equal(ctx.sockets.length, 0);
+  ctx.term();
+});
+
+Deno.test("mtrelay: a PAIR chain across three threads on one context (zguide)", async () => {
+  // step 1 (Worker) -> step 2 (Worker) -> step 3 (main), as in the guide's mtrelay.
+  const ctx = new Context();
+  const step = (n: number) => `
+    import { Context, PAIR } from "${MOD_URL}";
+    self.onmessage = (e) => {
+      const ctx = Context.shadow(e.data);
+      const up = ctx.socket(PAIR);
+      up.connect("inproc://step${n + 1}");
+      ${
+    n === 2
+      ? `const down = ctx.socket(PAIR);
+      down.bind("inproc://step2");
+      self.postMessage("bound");
+      down.recv();          // wait for step 1
+      down.close();`
+      : ""
+  }
+      up.send("READY");
+      up.close();
+      ctx.term();
+      self.postMessage("done");
+    };
+  `;
+  const receiver = ctx.socket(PAIR);
+  receiver.bind("inproc://step3");
+  await using two = await worker(step(2));
+  two.postMessage(ctx.underlying);
+  assert.equal(await nextMessage(two), "bound");
+  await using one = await worker(step(1));
+  one.postMessage(ctx.underlying);
+  assert.equal(receiver.recvString(), "READY");
+  assert.deepEqual(await Promise.all([nextMessage(one), nextMessage(two)]), [
+    "done",
+    "done",
+  ]);
+  receiver.close();
+  ctx.term();
+});
+
+// ---- Workers that end: no crash, nothing left behind (subprocesses) ----
+
+const COUNTS = `
+async function counts() {
+  const ls = async (dir) => {
+    const out = await new Deno.Command("ls", { args: ["-l", "/proc/" + Deno.pid + "/" + dir] }).output();
+    return new TextDecoder().decode(out.stdout).trim().split("\\n").slice(1);
+  };
+  const fds = await ls("fd");
+  return {
+    threads: (await ls("task")).length,
+    fds: fds.length,
+    eventfds: fds.filter((l) => l.includes("[eventfd]")).length,
+  };
+}
+`;
+
+async function cycles(
+  mainLoads: boolean,
+  ending: "terminate" | "return",
+  n: number,
+) {
+  const workerPath = await jsModule(`
+    import { Context, IOLoop, PUB, PULL, PUSH, ZMQStream } from "${MOD_URL}";
+    const ctx = new Context();
+    const pull = new ZMQStream(ctx.socket(PULL));
+    const port = pull.socket.bindToRandomPort("tcp://127.0.0.1");
+    pull.onRecv(() => {});
+    const push = new ZMQStream(ctx.socket(PUSH));
+    push.connect("tcp://127.0.0.1:" + port);
+    for (let i = 0; i < 10; i++) push.send("queued " + i);
+    ctx.socket(PUB).bind("inproc://pub");
+    const loop = IOLoop.instance();
+    const timer = loop.callLater(60_000, () => {});
+    self.onmessage = async () => {
+      // end normally: close everything, wait for the loop's native wait to end, finish
+      loop.removeTimeout(timer);
+      ctx.destroy(0);
+      await loop.closeAndWait();
+      self.postMessage("ended");
+      self.close();
+    };
+    self.postMessage("parked");
+  `);
+  const main = await jsModule(`
+    ${
+    mainLoads
+      ? `import { Context, PAIR } from "${MOD_URL}"; new Context().socket(PAIR).close();`
+      : ""
+  }
+    ${COUNTS}
+    const url = new URL("file://${workerPath}").href;
+    async function cycle() {
+      const w = new Worker(url, { type: "module" });
+      await new Promise((resolve, reject) => { w.onmessage = resolve; w.onerror = reject; });
+      ${
+    ending === "terminate" ? "w.terminate();" : `w.postMessage("end");
+      await new Promise((resolve) => { w.onmessage = resolve; });`
+  }
+    }
+    for (let i = 0; i < 5; i++) await cycle();
+    await new Promise((r) => setTimeout(r, 200));
+    const before = await counts();
+    for (let i = 0; i < ${n}; i++) await cycle();
+    await new Promise((r) => setTimeout(r, 200));
+    ${
+    mainLoads
+      ? "new Context().term(); // any zmq call here reaps what dead Workers left"
+      : ""
+  }
+    const after = await counts();
+    console.log(JSON.stringify({ before, after }));
+  `);
+  try {
+    const r = await runDeno(["run", "-A", main], { timeoutMs: 60_000 });
+    assert.equal(r.code, 0, `the process died: ${r.stderr}`);
+    return JSON.parse(r.stdout.trim().split("\n").at(-1)!) as {
+      before: { threads: number; fds: number; eventfds: number };
+      after: { threads: number; fds: number; eventfds: number };
+    };
+  } finally {
+    await Deno.remove(workerPath);
+    await Deno.remove(main);
+  }
+}
+
+function assertFlat(
+  r: Awaited<ReturnType<typeof cycles>>,
+  n: number,
+  what: string,
+) {
+  const { before, after } = r;
+  assert.ok(
+    after.threads <= before.threads + 2,
+    `${what}: threads ${before.threads} -> ${after.threads}`,
+  );
+  // Only the IOLoop's own wake fd (an eventfd the loop opens with libc) may be left per
+  // terminated Worker until the loop records it with ffi's closeWithThread(); every zmq fd
+  // (sockets, mailboxes, epoll) must be released.
+  const other = (c: typeof before) => c.fds - c.eventfds;
+  assert.ok(
+    other(after) <= other(before) + 3,
+    `${what}: non-eventfd fds ${other(before)} -> ${other(after)}`,
+  );
+  assert.ok(
+    after.eventfds <= before.eventfds + n + 3,
+    `${what}: eventfds ${before.eventfds} -> ${after.eventfds}`,
+  );
+}
+
+Deno.test("Worker.terminate() of Workers parked with sockets, streams and timers: alive, flat threads and fds", async (t) => {
+  const N = 30;
+  await t.step("libzmq loaded only in the Workers", async () => {
+    assertFlat(await cycles(false, "terminate", N), N, "Workers only");
+  });
+  await t.step("libzmq loaded in the main thread too", async () => {
+    assertFlat(await cycles(true, "terminate", N), N, "main and Workers");
+  });
+});
+
+Deno.test("A Worker that closes its sockets and ends normally leaves nothing behind", async () => {
+  const r = await cycles(true, "return", 10);
+  assert.ok(
+    r.after.threads <= r.before.threads + 2,
+    `threads ${r.before.threads} -> ${r.after.threads}`,
+  );
+  assert.ok(
+    r.after.fds <= r.before.fds + 3,
+    `fds ${r.before.fds} -> ${r.after.fds}`,
+  );
+});
