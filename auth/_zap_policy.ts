@@ -57,6 +57,9 @@ export interface ZapVerdict extends AuthDecision {
   requestId: Uint8Array | string;
 }
 
+/** The endpoint libzmq sends ZAP requests to (RFC 27). */
+export const ZAP_ENDPOINT = "inproc://zeromq.zap.01";
+
 /** The ZAP version zmqloop speaks. */
 export const ZAP_VERSION = "1.0";
 const decoder = new TextDecoder();

@@ -14,6 +14,7 @@ import { ZMQStream } from "../stream/zmqstream.ts";
 import {
   type AuthDecision,
   type CurveCallback,
+  ZAP_ENDPOINT,
   ZAP_VERSION as VERSION,
   ZapPolicy,
 } from "./_zap_policy.ts";
@@ -22,10 +23,8 @@ export {
   type AuthDecision,
   CURVE_ALLOW_ANY,
   type CurveCallback,
+  ZAP_ENDPOINT,
 } from "./_zap_policy.ts";
-
-/** The endpoint libzmq sends ZAP requests to (RFC 27). */
-export const ZAP_ENDPOINT = "inproc://zeromq.zap.01";
 
 /** Options of an Authenticator. */
 export interface AuthenticatorOptions {
