@@ -85,6 +85,9 @@ function serve({ address, control }: ZapWorkerStart): void {
       if (!running) break;
     }
   }
+  // Unbinding inproc is immediate; a close frees the endpoint only later, on
+  // libzmq's reaper thread, and a new authenticator could not bind it yet.
+  zap.unbind(ZAP_ENDPOINT);
   ctx.destroy(0);
   self.postMessage({ stopped: true });
   self.close();

@@ -7,11 +7,19 @@
 
 import assert from "node:assert/strict";
 import {
+  CertificateError,
   Context,
   ContextTerminated,
+  EVENT_HANDSHAKE_FAILED_AUTH,
+  EVENT_HANDSHAKE_SUCCEEDED,
   PAIR,
+  parseMonitorMessage,
+  PLAIN_PASSWORD,
+  PLAIN_SERVER,
+  PLAIN_USERNAME,
   PULL,
   PUSH,
+  ThreadAuthenticator,
   ZMQError,
 } from "../mod.ts";
 import { MOD_URL, runDeno } from "./_helpers.ts";
@@ -430,4 +438,149 @@ Deno.test("A Worker that closes its sockets and ends normally leaves nothing beh
     r.after.fds <= r.before.fds + 3,
     `fds ${r.before.fds} -> ${r.after.fds}`,
   );
+});
+
+// ---- ThreadAuthenticator ----
+
+const SECURITY = [
+  "ironhouse",
+  "stonehouse",
+  "strawhouse",
+  "woodhouse",
+] as const;
+
+for (const name of SECURITY) {
+  Deno.test(`examples/security/${name}.ts runs PyZMQ's example with blocking calls and refuses the bad client`, async () => {
+    const path =
+      new URL(`../examples/security/${name}.ts`, import.meta.url).pathname;
+    const r = await runDeno(
+      [
+        "run",
+        "--allow-ffi",
+        "--allow-env",
+        "--allow-read",
+        "--allow-write",
+        path,
+      ],
+      { timeoutMs: 30_000 },
+    );
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    const title = name[0]!.toUpperCase() + name.slice(1);
+    assert.match(r.stdout, new RegExp(`\\[INFO\\] ${title} test OK`));
+    // the refusal itself, from the server's monitor (EVENT_HANDSHAKE_FAILED_AUTH, ZAP status 400)
+    assert.match(
+      r.stdout,
+      new RegExp(`\\[INFO\\] ${title} refused .* \\(ZAP 400\\)`),
+    );
+    assert.doesNotMatch(r.stdout, /ERROR|FAIL/);
+  });
+}
+
+/** A PLAIN client/server pair; resolves with the server's first handshake outcome. */
+function plainHandshake(
+  ctx: Context,
+  user: string,
+  password: string,
+): "accepted" | "refused" {
+  const server = ctx.socket(PUSH);
+  server.setsockopt(PLAIN_SERVER, 1);
+  const port = server.bindToRandomPort("tcp://127.0.0.1");
+  const monitor = server.getMonitorSocket(
+    EVENT_HANDSHAKE_SUCCEEDED | EVENT_HANDSHAKE_FAILED_AUTH,
+  );
+  const client = ctx.socket(PULL);
+  client.setsockopt(PLAIN_USERNAME, user);
+  client.setsockopt(PLAIN_PASSWORD, password);
+  client.connect(`tcp://127.0.0.1:${port}`);
+  try {
+    assert.ok(monitor.poll(10_000), "a handshake outcome within 10 s");
+    const { event } = parseMonitorMessage(monitor.recvMultipart());
+    return event === EVENT_HANDSHAKE_SUCCEEDED ? "accepted" : "refused";
+  } finally {
+    server.disableMonitor();
+    for (const s of [monitor, client, server]) s.close(0);
+  }
+}
+
+Deno.test("ThreadAuthenticator applies a configuration change to the next handshake", async () => {
+  const ctx = new Context();
+  try {
+    await using auth = new ThreadAuthenticator(ctx);
+    await auth.start();
+    assert.equal(auth.running, true);
+    auth.configurePlain("*", { admin: "secret" });
+    assert.equal(plainHandshake(ctx, "admin", "secret"), "accepted");
+    assert.equal(plainHandshake(ctx, "admin", "other"), "refused");
+    auth.configurePlain("*", { admin: "other" }); // no wait: the very next handshake sees it
+    assert.equal(plainHandshake(ctx, "admin", "other"), "accepted");
+    assert.equal(plainHandshake(ctx, "admin", "secret"), "refused");
+    auth.deny("127.0.0.1");
+    assert.equal(plainHandshake(ctx, "admin", "other"), "refused");
+  } finally {
+    ctx.destroy(0);
+  }
+});
+
+Deno.test("ThreadAuthenticator start/stop: EADDRINUSE, EBUSY on term, abort, restart", async (t) => {
+  const ctx = new Context();
+  await t.step("a second one on the same context is refused", async () => {
+    await using first = new ThreadAuthenticator(ctx);
+    await first.start();
+    const second = new ThreadAuthenticator(ctx);
+    await assert.rejects(() => second.start(), (e: unknown) => {
+      assert.ok(e instanceof ZMQError);
+      assert.equal(e.code, "EADDRINUSE");
+      return true;
+    });
+    assert.equal(second.running, false);
+  });
+  await t.step(
+    "term() refuses while it runs; stop() releases every socket",
+    async () => {
+      const auth = new ThreadAuthenticator(ctx);
+      await auth.start();
+      assert.throws(
+        () => ctx.term(),
+        (e: unknown) => e instanceof ZMQError && e.code === "EBUSY",
+      );
+      await auth.stop();
+      await auth.stop(); // idempotent
+      assert.equal(auth.running, false);
+      assert.equal(ctx.sockets.length, 0);
+      await auth.start(); // restart at once: the ZAP endpoint is free again
+      await auth.stop();
+    },
+  );
+  await t.step(
+    "start({ signal }) rejects with the reason and leaves nothing",
+    async () => {
+      const auth = new ThreadAuthenticator(ctx);
+      const aborted = new AbortController();
+      aborted.abort(new Error("not now"));
+      await assert.rejects(
+        () => auth.start({ signal: aborted.signal }),
+        /not now/,
+      );
+      const later = new AbortController();
+      const starting = auth.start({ signal: later.signal });
+      later.abort(new Error("changed my mind"));
+      await assert.rejects(() => starting, /changed my mind/);
+      assert.equal(auth.running, false);
+      assert.equal(ctx.sockets.length, 0);
+    },
+  );
+  await t.step("bad configuration throws on the calling thread", () => {
+    const auth = new ThreadAuthenticator(ctx);
+    assert.throws(
+      () => auth.configureCurve("*", "/no/such/folder"),
+      CertificateError,
+    );
+    assert.throws(() => auth.configureCurve("*", ["short"]), RangeError);
+    auth.allow("127.0.0.1");
+    assert.throws(
+      () => auth.deny("10.0.0.1"),
+      (e: unknown) => e instanceof ZMQError && e.code === "EINVAL",
+    );
+  });
+  ctx.term();
 });
