@@ -16,7 +16,7 @@
 /// <reference lib="deno.worker" />
 
 import { Context } from "../ffi/context.ts";
-import { NOBLOCK, PAIR, POLLIN, ROUTER } from "../ffi/constants.ts";
+import { PAIR, POLLIN, ROUTER } from "../ffi/constants.ts";
 import { Poller } from "../ffi/poller.ts";
 import type { Socket } from "../ffi/socket.ts";
 import { ZAP_ENDPOINT, ZAP_VERSION, ZapPolicy } from "./_zap_policy.ts";

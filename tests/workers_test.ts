@@ -584,3 +584,24 @@ Deno.test("ThreadAuthenticator start/stop: EADDRINUSE, EBUSY on term, abort, res
   });
   ctx.term();
 });
+
+Deno.test("examples/mtserver.ts: ROUTER tcp, proxy, DEALER inproc, REP Workers on the shared context", async () => {
+  const path = new URL("../examples/mtserver.ts", import.meta.url).pathname;
+  const r = await runDeno(
+    [
+      "run",
+      "--allow-ffi",
+      "--allow-env",
+      "--allow-read",
+      path,
+      "tcp://127.0.0.1:*",
+      "30",
+      "3",
+    ],
+    { timeoutMs: 30_000 },
+  );
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /^30 replies from 3 of 3 workers$/m);
+  const counts = [...r.stdout.matchAll(/^(\d+) x World from worker-(\d)$/gm)];
+  assert.equal(counts.reduce((sum, m) => sum + Number(m[1]), 0), 30);
+});
