@@ -329,6 +329,19 @@ export function reapDeadThreads(zmq: ZmqSymbols): number {
   if (!sys?.tgkill || !sys.gettid) return 0;
   const cache = new Map<number, boolean>();
   let released = 0;
+  // Contexts whose owner died: shut them down first, so that anything still
+  // running in them on another native thread (a proxy of the dead Worker)
+  // returns ETERM before their sockets are closed.
+  for (let i = 0; i < CTX_CAP; i++) {
+    const base = CTX_OFF + i * CTX_WORDS;
+    const tid = Atomics.load(i32, base + C_TID);
+    if (tid <= 0 || Atomics.load(i32, base + C_STATE) !== LIVE) continue;
+    if (alive(tid, cache)) continue;
+    const pointer = Deno.UnsafePointer.create(
+      Atomics.load(u64, (base + C_ADDR) / 2),
+    );
+    if (pointer) zmq.zmq_ctx_shutdown(pointer);
+  }
   const high = Math.min(Atomics.load(i32, 3), SOCK_CAP);
   for (let i = 0; i < high; i++) {
     const base = SOCK_OFF + i * SOCK_WORDS;

@@ -331,7 +331,7 @@ async function cycles(
   n: number,
 ) {
   const workerPath = await jsModule(`
-    import { Context, IOLoop, PUB, PULL, PUSH, ZMQStream } from "${MOD_URL}";
+    import { Context, DEALER, IOLoop, PUB, PULL, PUSH, ROUTER, SteerableProxy, ZMQStream } from "${MOD_URL}";
     const ctx = new Context();
     const pull = new ZMQStream(ctx.socket(PULL));
     const port = pull.socket.bindToRandomPort("tcp://127.0.0.1");
@@ -340,11 +340,18 @@ async function cycles(
     push.connect("tcp://127.0.0.1:" + port);
     for (let i = 0; i < 10; i++) push.send("queued " + i);
     ctx.socket(PUB).bind("inproc://pub");
+    // a proxy running on its native thread, in use when the Worker is terminated
+    const front = ctx.socket(ROUTER);
+    front.bind("tcp://127.0.0.1:*");
+    const back = ctx.socket(DEALER);
+    back.bind("inproc://back");
+    const proxy = new SteerableProxy(front, back);
     const loop = IOLoop.instance();
     const timer = loop.callLater(60_000, () => {});
     self.onmessage = async () => {
       // end normally: close everything, wait for the loop's native wait to end, finish
       loop.removeTimeout(timer);
+      await proxy.terminate();
       ctx.destroy(0);
       await loop.closeAndWait();
       self.postMessage("ended");
@@ -400,6 +407,7 @@ function assertFlat(
   what: string,
 ) {
   const { before, after } = r;
+  if (Deno.env.get("WORKERS_VERBOSE")) console.log(what, JSON.stringify(r));
   assert.ok(
     after.threads <= before.threads + 2,
     `${what}: threads ${before.threads} -> ${after.threads}`,
@@ -418,7 +426,7 @@ function assertFlat(
   );
 }
 
-Deno.test("Worker.terminate() of Workers parked with sockets, streams and timers: alive, flat threads and fds", async (t) => {
+Deno.test("Worker.terminate() of Workers parked with sockets, streams, timers and a proxy: alive, flat threads and fds", async (t) => {
   const N = 30;
   await t.step("libzmq loaded only in the Workers", async () => {
     assertFlat(await cycles(false, "terminate", N), N, "Workers only");
