@@ -31,43 +31,58 @@ async function jsModule(source: string): Promise<string> {
   return path;
 }
 
+/** A test's Worker: every message and error is kept until `nextMessage` takes it. */
+type TestWorker = Worker & {
+  inbox: { value?: unknown; error?: Error }[];
+  waiting: (() => void) | null;
+  [Symbol.asyncDispose](): Promise<void>;
+};
+
 /** Starts a module Worker from source; disposing terminates it. */
-async function worker(
-  source: string,
-): Promise<Worker & { path: string; [Symbol.asyncDispose](): Promise<void> }> {
+async function worker(source: string): Promise<TestWorker> {
   const path = await jsModule(source);
   const w = new Worker(new URL(`file://${path}`).href, { type: "module" });
-  return Object.assign(w, {
-    path,
+  const tw: TestWorker = Object.assign(w, {
+    inbox: [],
+    waiting: null,
     async [Symbol.asyncDispose]() {
       w.terminate();
       await Deno.remove(path);
     },
   });
+  const arrived = (item: { value?: unknown; error?: Error }) => {
+    tw.inbox.push(item);
+    tw.waiting?.();
+  };
+  w.addEventListener("message", (e) => arrived({ value: e.data }));
+  w.addEventListener("error", (e) => {
+    e.preventDefault();
+    arrived({ error: new Error(`Worker failed: ${e.message}`) });
+  });
+  return tw;
 }
 
-/** The next message from a Worker, bounded; an error in the Worker rejects. */
-function nextMessage<T = unknown>(w: Worker, ms = 10_000): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(
-      () => done(new Error(`No message from the Worker in ${ms} ms`)),
-      ms,
-    );
-    const onMessage = (e: MessageEvent) => done(null, e.data as T);
-    const onError = (e: ErrorEvent) => {
-      e.preventDefault();
-      done(new Error(`Worker failed: ${e.message}`));
-    };
-    const done = (error: Error | null, value?: T) => {
-      clearTimeout(timer);
-      w.removeEventListener("message", onMessage);
-      w.removeEventListener("error", onError);
-      if (error) reject(error);
-      else resolve(value as T);
-    };
-    w.addEventListener("message", onMessage);
-    w.addEventListener("error", onError);
-  });
+/** The next message from a Worker (kept since it arrived), bounded; an error in the Worker rejects. */
+async function nextMessage<T = unknown>(
+  w: TestWorker,
+  ms = 10_000,
+): Promise<T> {
+  const deadline = Date.now() + ms;
+  while (!w.inbox.length) {
+    const left = deadline - Date.now();
+    if (left <= 0) throw new Error(`No message from the Worker in ${ms} ms`);
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, left);
+      w.waiting = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+    w.waiting = null;
+  }
+  const { value, error } = w.inbox.shift()!;
+  if (error) throw error;
+  return value as T;
 }
 
 Deno.test("Context.shadow() shares one zmq context: inproc main <-> Worker both ways", async () => {
