@@ -213,8 +213,10 @@ export class ThreadAuthenticator implements AsyncDisposable {
       worker.addEventListener("message", onMessage);
       worker.addEventListener("error", onError);
     });
-    this.#send({ op: "stop" });
-    await stopped;
+    if (this.#control?.closed === false) {
+      this.#send({ op: "stop" });
+      await stopped;
+    } // else the context was destroyed under it: the Worker can only be terminated
     this.#teardown();
   }
 

@@ -360,7 +360,7 @@ export class Context implements Disposable, SocketOwner {
       this.#handle = null; // the owner terminates the zmq context
       return;
     }
-    if (this.#record >= 0 && shadowSockets(this.#record) > 0) reap();
+    this.#shadowsHolding();
     const held = beginTerm(this.#record);
     if (held > 0) {
       throw new ZMQError(
@@ -395,8 +395,23 @@ export class Context implements Disposable, SocketOwner {
         }; stop it and wait for it first`,
       );
     }
+    const held = this.#shadowsHolding();
+    if (held > 0) {
+      throw new ZMQError(
+        ERRNO.EBUSY,
+        "Cannot destroy the context",
+        `${held} socket(s) of shadow contexts (other threads) still open; close them there first`,
+      );
+    }
     for (const socket of [...this.#sockets.keys()]) socket.close(linger);
     this.term();
+  }
+
+  /** Sockets that live shadows (other threads) hold, after releasing dead threads'. */
+  #shadowsHolding(): number {
+    if (this.#shadow || this.#record < 0) return 0;
+    if (shadowSockets(this.#record) > 0) reap();
+    return shadowSockets(this.#record);
   }
 
   /** Same as `destroy()`. */

@@ -166,7 +166,13 @@ Deno.test("Context.term() refuses with EBUSY while a Worker's shadow holds socke
     return true;
   });
   assert.equal(ctx.closed, false, "a refused term() changes nothing");
-  ctx.socket(PUSH).close(); // still usable
+  const own = ctx.socket(PUSH);
+  assert.throws(
+    () => ctx.destroy(),
+    /shadow contexts \(other threads\) still open/,
+  );
+  assert.equal(own.closed, false, "a refused destroy() closes nothing");
+  own.close();
   w.postMessage("close");
   assert.equal(await nextMessage(w), "closed");
   ctx.term();
