@@ -329,9 +329,22 @@ export function reapDeadThreads(zmq: ZmqSymbols): number {
   if (!sys?.tgkill || !sys.gettid) return 0;
   const cache = new Map<number, boolean>();
   let released = 0;
-  // Contexts whose owner died: shut them down first, so that anything still
-  // running in them on another native thread (a proxy of the dead Worker)
-  // returns ETERM before their sockets are closed.
+  const high = Math.min(Atomics.load(i32, 3), SOCK_CAP);
+  const linger0 = new Uint8Array(lingerZero.buffer);
+  // Linger 0 on every socket of a dead thread, while setting it still works
+  // (after a shutdown libzmq refuses options with ETERM), so nothing waits.
+  for (let i = 0; i < high; i++) {
+    const base = SOCK_OFF + i * SOCK_WORDS;
+    const tid = Atomics.load(i32, base + S_TID);
+    if (tid <= 0 || alive(tid, cache)) continue;
+    const pointer = Deno.UnsafePointer.create(
+      Atomics.load(u64, (base + S_SOCK) / 2),
+    );
+    if (pointer) zmq.zmq_setsockopt(pointer, LINGER, linger0, 4n);
+  }
+  // Contexts whose owner died: shut them down before their sockets are
+  // closed, so anything still running in them on another native thread (a
+  // proxy of the dead Worker) returns ETERM first.
   for (let i = 0; i < CTX_CAP; i++) {
     const base = CTX_OFF + i * CTX_WORDS;
     const tid = Atomics.load(i32, base + C_TID);
@@ -342,7 +355,6 @@ export function reapDeadThreads(zmq: ZmqSymbols): number {
     );
     if (pointer) zmq.zmq_ctx_shutdown(pointer);
   }
-  const high = Math.min(Atomics.load(i32, 3), SOCK_CAP);
   for (let i = 0; i < high; i++) {
     const base = SOCK_OFF + i * SOCK_WORDS;
     const tid = Atomics.load(i32, base + S_TID);

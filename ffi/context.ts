@@ -195,9 +195,7 @@ export class Context implements Disposable, SocketOwner {
     reap();
     const found = address > 0n ? findContext(address) : { kind: "unknown" };
     if (found.kind === "terminated") {
-      throw new ContextTerminated(
-        `Cannot shadow the context at ${shown}: it was terminated`,
-      );
+      throw new ContextTerminated(`Cannot shadow the context at ${shown}`);
     }
     if (found.kind !== "live") {
       throw new ZMQError(

@@ -19,6 +19,7 @@ import {
   PLAIN_USERNAME,
   PULL,
   PUSH,
+  type Socket,
   ThreadAuthenticator,
   ZMQError,
 } from "../mod.ts";
@@ -243,7 +244,7 @@ Deno.test("Context.shadow() rejects bad addresses with clear errors", async (t) 
     const ctx = new Context();
     const address = ctx.underlying;
     ctx.term();
-    assert.throws(() => Context.shadow(address), /it was terminated/);
+    assert.throws(() => Context.shadow(address), /Context was terminated/);
     assert.throws(() => ctx.underlying, ContextTerminated);
   });
   await t.step(
@@ -633,4 +634,40 @@ Deno.test("examples/mtserver.ts: ROUTER tcp, proxy, DEALER inproc, REP Workers o
   assert.match(r.stdout, /^30 replies from 3 of 3 workers$/m);
   const counts = [...r.stdout.matchAll(/^(\d+) x World from worker-(\d)$/gm)];
   assert.equal(counts.reduce((sum, m) => sum + Number(m[1]), 0), 30);
+});
+
+Deno.test("A context whose owning Worker was terminated is shut down, then terminated once its shadows close", async () => {
+  const w = await worker(`
+    import { Context } from "${MOD_URL}";
+    const ctx = new Context();
+    self.postMessage(ctx.underlying);
+  `);
+  let address: bigint, shadow: Context, pull: Socket;
+  try {
+    address = await nextMessage<bigint>(w);
+    shadow = Context.shadow(address);
+    pull = shadow.socket(PULL);
+    pull.bind("inproc://orphaned");
+  } finally {
+    await w[Symbol.asyncDispose]();
+  }
+  // Wait (bounded) until a reap has seen the owner's thread gone: the shadow's socket then fails.
+  const deadline = Date.now() + 5_000;
+  for (;;) {
+    new Context().term(); // any new context reaps
+    try {
+      pull.poll(0);
+    } catch (error) {
+      assert.ok(error instanceof ContextTerminated, String(error));
+      break;
+    }
+    if (Date.now() > deadline) {
+      throw new Error("The orphaned context was never shut down");
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  pull.close(); // (close(0) would throw: libzmq refuses options once the context is shut down)
+  shadow.term();
+  new Context().term();
+  assert.throws(() => Context.shadow(address), /Context was terminated/);
 });
