@@ -12,7 +12,10 @@ const RUNS = Number(Deno.env.get("EXIT_RUNS") ?? "25");
 const BATCH = 6;
 
 /** Runs a script RUNS times (BATCH at once); returns the failures, described. */
-async function runMany(source: string): Promise<string[]> {
+async function runMany(
+  source: string,
+  flags: string[] = [],
+): Promise<string[]> {
   const path = await tempScript(source);
   const failures: string[] = [];
   try {
@@ -20,7 +23,7 @@ async function runMany(source: string): Promise<string[]> {
       const batch = Array.from(
         { length: Math.min(BATCH, RUNS - done) },
         () =>
-          runDeno(["run", "--allow-ffi", "--allow-env", path], {
+          runDeno(["run", "--allow-ffi", "--allow-env", ...flags, path], {
             timeoutMs: 20_000,
           }),
       );
@@ -67,6 +70,38 @@ Deno.test("Context: a program that never calls term() exits 0 every time", async
       idle.bind("inproc://never");
       console.log("done");
     `);
+      assert.deepEqual(
+        failures,
+        [],
+        `${failures.length} of ${RUNS} runs failed`,
+      );
+    },
+  );
+
+  await t.step(
+    "Deno.exit() while a Worker holds sockets on a parked loop",
+    async () => {
+      const failures = await runMany(
+        `
+      import { Context, PUSH } from "${MOD_URL}";
+      const ctx = new Context();
+      ctx.socket(PUSH).bind("inproc://main-side");
+      const src = \`
+        import { Context, IOLoop, PULL, ZMQStream } from "${MOD_URL}";
+        const s = new ZMQStream(new Context().socket(PULL));
+        s.bind("tcp://127.0.0.1:*");
+        s.onRecv(() => {});
+        IOLoop.instance().callLater(60000, () => {});
+        self.postMessage("ready");
+      \`;
+      const url = "data:text/javascript," + encodeURIComponent(src);
+      const w = new Worker(url, { type: "module" });
+      await new Promise((r) => w.onmessage = r);
+      console.log("done");
+      Deno.exit(0);
+    `,
+        ["--allow-read"],
+      ); // a data: Worker reads mod.ts
       assert.deepEqual(
         failures,
         [],
