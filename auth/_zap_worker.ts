@@ -22,7 +22,9 @@ import type { Socket } from "../ffi/socket.ts";
 import { ZAP_ENDPOINT, ZAP_VERSION, ZapPolicy } from "./_zap_policy.ts";
 import type { ZapControl, ZapWorkerStart } from "./thread_authenticator.ts";
 
-function serve({ address, control }: ZapWorkerStart): void {
+const WAKE_MS = 250;
+
+function serve({ address, control, quit }: ZapWorkerStart): void {
   const ctx = Context.shadow(address);
   const policy = new ZapPolicy();
   let zap: Socket | null = null;
@@ -59,8 +61,10 @@ function serve({ address, control }: ZapWorkerStart): void {
   };
   let running = true;
   while (running) {
-    poller.poll(-1);
-    running = applyControl();
+    // Bounded, so a Worker.terminate() (which cannot interrupt native code)
+    // takes effect within this time even if no stop message ever comes.
+    poller.poll(WAKE_MS);
+    running = applyControl() && Atomics.load(quit, 0) === 0;
     if (!running) break;
     for (;;) {
       const msg = zap.tryRecvMultipart() as Uint8Array[] | null;

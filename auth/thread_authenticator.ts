@@ -21,6 +21,8 @@ export interface ZapWorkerStart {
   address: bigint;
   /** The inproc endpoint the owner's control PAIR is bound to. */
   control: string;
+  /** Set to 1 by the owner when it gives up on the Worker (checked at every wake). */
+  quit: Int32Array;
 }
 
 /** @internal A message on the control PAIR (JSON). */
@@ -82,6 +84,7 @@ export class ThreadAuthenticator implements AsyncDisposable {
   #worker: Worker | null = null;
   #control: Socket | null = null;
   #starting: Promise<void> | null = null;
+  #quit: Int32Array | null = null;
 
   /**
    * Creates a stopped authenticator.
@@ -127,6 +130,7 @@ export class ThreadAuthenticator implements AsyncDisposable {
     );
     this.#worker = worker;
     this.#control = control;
+    const quit = this.#quit = new Int32Array(new SharedArrayBuffer(4));
     this.#starting = new Promise<void>((resolve, reject) => {
       const fail = (error: unknown) => {
         cleanup();
@@ -178,6 +182,7 @@ export class ThreadAuthenticator implements AsyncDisposable {
     const start: ZapWorkerStart = {
       address: this.context.underlying,
       control: endpoint,
+      quit,
     };
     worker.postMessage(start);
     return this.#starting;
@@ -226,6 +231,10 @@ export class ThreadAuthenticator implements AsyncDisposable {
   }
 
   #teardown(): void {
+    // A Worker terminated before it ran may still start serving; the flag
+    // makes it stop by itself and close its sockets (within its wake time).
+    if (this.#quit) Atomics.store(this.#quit, 0, 1);
+    this.#quit = null;
     this.#worker?.terminate();
     this.#worker = null;
     this.#starting = null;

@@ -3,9 +3,8 @@
  * on a shadow of the server's context, connected to the DEALER over inproc,
  * served with blocking calls (this thread does nothing else). Each request
  * costs `workUs` microseconds of CPU and is answered "World from worker-N".
- * A PAIR to the server carries the stop request: blocked in `zmq_poll`, the
- * thread could not see a `postMessage` (and `Worker.terminate()` cannot
- * interrupt a native call).
+ * A PAIR to the server carries the stop request: waiting in `zmq_poll`, the
+ * thread does not see a `postMessage`.
  *
  * @module
  */
@@ -43,8 +42,11 @@ self.onmessage = (event: MessageEvent<MtWorkerStart>) => {
   const reply = `World from worker-${id}`;
   self.postMessage("ready");
   for (;;) {
-    const ready = poller.poll();
+    // bounded, so a Worker.terminate() takes effect within 250 ms even
+    // without a stop message (terminate cannot interrupt a native call)
+    const ready = poller.poll(250);
     if (ready.some(([s]) => s === stop)) break;
+    if (!ready.length) continue;
     rep.recv(); // a request is ready: the REP socket's turn to receive
     if (workUs > 0) spin(workUs);
     rep.send(reply);

@@ -599,6 +599,34 @@ Deno.test("ThreadAuthenticator start/stop: EADDRINUSE, EBUSY on term, abort, res
       assert.equal(ctx.sockets.length, 0);
     },
   );
+  await t.step(
+    "aborting start() at any moment leaves the context terminable",
+    async () => {
+      const other = new Context();
+      for (let i = 0; i < 12; i++) {
+        const auth = new ThreadAuthenticator(other);
+        const ac = new AbortController();
+        const starting = auth.start({ signal: ac.signal });
+        setTimeout(() => ac.abort(new Error("late")), i * 4);
+        await starting.catch(() => {});
+        await auth.stop();
+      }
+      // Workers given up on stop by themselves (within their 250 ms wake) and are reaped.
+      const deadline = Date.now() + 10_000;
+      for (;;) {
+        try {
+          other.term();
+          break;
+        } catch (error) {
+          if (
+            !(error instanceof ZMQError) || error.code !== "EBUSY" ||
+            Date.now() > deadline
+          ) throw error;
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      }
+    },
+  );
   await t.step("bad configuration throws on the calling thread", () => {
     const auth = new ThreadAuthenticator(ctx);
     assert.throws(
