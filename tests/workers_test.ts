@@ -63,10 +63,14 @@ async function worker(source: string): Promise<TestWorker> {
   return tw;
 }
 
-/** The next message from a Worker (kept since it arrived), bounded; an error in the Worker rejects. */
+/**
+ * The next message from a Worker (kept since it arrived), bounded; an error
+ * in the Worker rejects. Generous: a first Worker compiles mod.ts's graph,
+ * which took over 10 s at a load average of 7.5.
+ */
 async function nextMessage<T = unknown>(
   w: TestWorker,
-  ms = 10_000,
+  ms = 30_000,
 ): Promise<T> {
   const deadline = Date.now() + ms;
   while (!w.inbox.length) {
