@@ -256,7 +256,7 @@ export class Context implements Disposable, SocketOwner {
     this.#sockets.set(
       socket,
       registerSocket(
-        socket.handle(),
+        socket.unsafeHandle(),
         this.#handle,
         this.#record,
         this.#shadow,
