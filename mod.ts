@@ -108,6 +108,10 @@ export {
   ZAP_ENDPOINT,
 } from "./auth/authenticator.ts";
 export {
+  ThreadAuthenticator,
+  type ThreadAuthenticatorStartOptions,
+} from "./auth/thread_authenticator.ts";
+export {
   CertificateError,
   createCertificates,
   loadCertificate,

@@ -7,38 +7,24 @@
 
 import { Context } from "../ffi/context.ts";
 import { ROUTER } from "../ffi/constants.ts";
-import { EADDRINUSE, EINVAL } from "../ffi/errno.ts";
+import { EADDRINUSE } from "../ffi/errno.ts";
 import { ZMQError } from "../ffi/errors.ts";
-import { z85Encode } from "../ffi/z85.ts";
 import { IOLoop } from "../loop/ioloop.ts";
 import { ZMQStream } from "../stream/zmqstream.ts";
-import { checkKey, loadCertificatesSync } from "./certs.ts";
+import {
+  type AuthDecision,
+  type CurveCallback,
+  ZAP_ENDPOINT,
+  ZAP_VERSION as VERSION,
+  ZapPolicy,
+} from "./_zap_policy.ts";
 
-/**
- * Accept any CURVE client key (still encrypted, not authenticated).
- *
- * @example
- * ```ts
- * import { Authenticator, Context, CURVE_ALLOW_ANY, IOLoop } from "@zmqloop/zmq";
- * using ctx = new Context();
- * const loop = new IOLoop();
- * using auth = new Authenticator(ctx, { ioLoop: loop });
- * auth.start();
- * auth.configureCurve("*", CURVE_ALLOW_ANY);
- * auth.stop();
- * loop.close();
- * ```
- */
-export const CURVE_ALLOW_ANY = "*";
-
-/** The endpoint libzmq sends ZAP requests to (RFC 27). */
-export const ZAP_ENDPOINT = "inproc://zeromq.zap.01";
-
-/** Decides on a CURVE client key (Z85); may be async. */
-export type CurveCallback = (
-  domain: string,
-  publicKey: string,
-) => boolean | Promise<boolean>;
+export {
+  type AuthDecision,
+  CURVE_ALLOW_ANY,
+  type CurveCallback,
+  ZAP_ENDPOINT,
+} from "./_zap_policy.ts";
 
 /** Options of an Authenticator. */
 export interface AuthenticatorOptions {
@@ -46,30 +32,6 @@ export interface AuthenticatorOptions {
   ioLoop?: IOLoop;
   /** Called with each decision, e.g. for logging. */
   onDecision?: (decision: AuthDecision) => void;
-}
-
-/** One ZAP decision, as given to `onDecision`. */
-export interface AuthDecision {
-  /** The ZAP domain of the server socket. */
-  domain: string;
-  /** The client's IP address. */
-  address: string;
-  /** `NULL`, `PLAIN` or `CURVE`. */
-  mechanism: string;
-  /** `200` accepted, `400` refused. */
-  status: "200" | "400" | "500";
-  /** Why (`OK` when accepted). */
-  reason: string;
-  /** The user name (PLAIN) or Z85 public key (CURVE) when accepted. */
-  userId: string;
-}
-
-const VERSION = "1.0";
-const decoder = new TextDecoder();
-const text = (b: Uint8Array | undefined) => b ? decoder.decode(b) : "";
-
-function describe(value: unknown): string {
-  return typeof value === "string" ? `"${value}"` : String(value);
 }
 
 /**
@@ -125,11 +87,7 @@ export class Authenticator implements Disposable {
   /** The loop serving them. */
   readonly ioLoop: IOLoop;
   #stream: ZMQStream | null = null;
-  #allow = new Set<string>();
-  #deny = new Set<string>();
-  #passwords = new Map<string, Record<string, string>>();
-  #certs = new Map<string, Record<string, true> | typeof CURVE_ALLOW_ANY>();
-  #callbacks = new Map<string, CurveCallback>();
+  #policy = new ZapPolicy();
   #onDecision: ((decision: AuthDecision) => void) | undefined;
 
   /**
@@ -210,7 +168,7 @@ export class Authenticator implements Disposable {
    * @throws {ZMQError} EINVAL when `deny` was used
    */
   allow(...addresses: string[]): void {
-    this.#addresses("allow", addresses, this.#allow, this.#deny);
+    this.#policy.allow(...addresses);
   }
 
   /**
@@ -220,32 +178,7 @@ export class Authenticator implements Disposable {
    * @throws {ZMQError} EINVAL when `allow` was used
    */
   deny(...addresses: string[]): void {
-    this.#addresses("deny", addresses, this.#deny, this.#allow);
-  }
-
-  #addresses(
-    what: string,
-    addresses: string[],
-    into: Set<string>,
-    other: Set<string>,
-  ): void {
-    for (const a of addresses) {
-      if (typeof a !== "string" || !a) {
-        throw new TypeError(
-          `Cannot ${what} ${describe(a)}: expected an IP address string`,
-        );
-      }
-    }
-    if (other.size) {
-      throw new ZMQError(
-        EINVAL,
-        `Cannot ${what} ${addresses.join(", ")}`,
-        `${
-          what === "allow" ? "deny" : "allow"
-        }() was used already; use an allow list or a deny list, not both`,
-      );
-    }
-    for (const a of addresses) into.add(a);
+    this.#policy.deny(...addresses);
   }
 
   /**
@@ -258,14 +191,7 @@ export class Authenticator implements Disposable {
     domain = "*",
     passwords: Record<string, string> = {},
   ): void {
-    if (typeof passwords !== "object" || passwords === null) {
-      throw new TypeError(
-        `Cannot configure PLAIN for domain "${domain}": passwords must be an object, got ${
-          describe(passwords)
-        }`,
-      );
-    }
-    this.#passwords.set(domain, { ...passwords });
+    this.#policy.configurePlain(domain, passwords);
   }
 
   /**
@@ -278,24 +204,7 @@ export class Authenticator implements Disposable {
    * @throws {RangeError} for a key that is not 40 Z85 characters
    */
   configureCurve(domain = "*", location: string | string[] = ""): void {
-    if (Array.isArray(location)) {
-      const keys: Record<string, true> = {};
-      for (const key of location) {
-        keys[checkKey(key, "a CURVE public key")] = true;
-      }
-      this.#certs.set(domain, keys);
-    } else if (location === CURVE_ALLOW_ANY) {
-      this.#certs.set(domain, CURVE_ALLOW_ANY);
-    } else if (typeof location === "string" && location) {
-      this.#certs.set(domain, loadCertificatesSync(location));
-    } else {
-      throw new TypeError(
-        `Cannot configure CURVE for domain "${domain}": location must be CURVE_ALLOW_ANY, a folder or a list of keys, got ${
-          describe(location)
-        }`,
-      );
-    }
-    this.#callbacks.delete(domain);
+    this.#policy.configureCurve(domain, location);
   }
 
   /**
@@ -305,15 +214,7 @@ export class Authenticator implements Disposable {
    * @param callback `(domain, publicKey) => boolean | Promise<boolean>`
    */
   configureCurveCallback(domain = "*", callback: CurveCallback): void {
-    if (typeof callback !== "function") {
-      throw new TypeError(
-        `Cannot configure CURVE for domain "${domain}": expected a callback, got ${
-          describe(callback)
-        }`,
-      );
-    }
-    this.#callbacks.set(domain, callback);
-    this.#certs.delete(domain);
+    this.#policy.configureCurveCallback(domain, callback);
   }
 
   async #handle(stream: ZMQStream, msg: Uint8Array[]): Promise<void> {
@@ -349,122 +250,22 @@ export class Authenticator implements Disposable {
         this.ioLoop.errorHandler(error);
       }
     };
-    const [
-      version,
-      requestId,
-      domainB,
-      addressB,
-      ,
-      mechanismB,
-      ...credentials
-    ] = request;
-    const base = {
-      domain: text(domainB),
-      address: text(addressB),
-      mechanism: text(mechanismB),
-      userId: "",
-    };
-    if (envelope.length < 2 || request.length < 6) {
-      reply(requestId ?? "", {
-        ...base,
+    if (envelope.length < 2) {
+      reply(request[1] ?? "", {
+        domain: "",
+        address: "",
+        mechanism: "",
+        userId: "",
         status: "400",
         reason:
           `Malformed ZAP request: ${request.length} frames, expected 6 or more`,
       });
       return;
     }
-    if (text(version) !== VERSION) {
-      reply(requestId!, {
-        ...base,
-        status: "400",
-        reason: `Unsupported ZAP version "${text(version)}"`,
-      });
-      return;
-    }
-    let [allowed, reason] = [false, "No access"];
-    let denied = false;
-    if (this.#allow.size) {
-      if (this.#allow.has(base.address)) allowed = true;
-      else [denied, reason] = [true, "Address not allowed"];
-    } else if (this.#deny.size) {
-      if (this.#deny.has(base.address)) {
-        [denied, reason] = [true, "Address denied"];
-      } else allowed = true;
-    }
-    let userId = "";
-    if (!denied) {
-      try {
-        switch (base.mechanism) {
-          case "NULL":
-            allowed = true;
-            reason = "OK";
-            break;
-          case "PLAIN": {
-            if (credentials.length !== 2) {
-              [allowed, reason] = [false, "Invalid PLAIN credentials"];
-              break;
-            }
-            const user = text(credentials[0]);
-            [allowed, reason] = this.#plain(
-              base.domain,
-              user,
-              text(credentials[1]),
-            );
-            if (allowed) userId = user;
-            break;
-          }
-          case "CURVE": {
-            if (credentials.length !== 1 || credentials[0]!.length !== 32) {
-              [allowed, reason] = [false, "Invalid CURVE credentials"];
-              break;
-            }
-            const key = z85Encode(credentials[0]!);
-            [allowed, reason] = await this.#curve(base.domain, key);
-            if (allowed) userId = key;
-            break;
-          }
-          default:
-            [allowed, reason] = [
-              false,
-              `Unsupported mechanism "${base.mechanism}"`,
-            ];
-        }
-      } catch (error) {
-        // A callback that throws refuses the client and is reported.
-        this.ioLoop.errorHandler(error);
-        [allowed, reason] = [false, "Authentication callback failed"];
-      }
-    }
-    reply(requestId!, {
-      ...base,
-      status: allowed ? "200" : "400",
-      reason: allowed ? "OK" : reason,
-      userId,
-    });
-  }
-
-  #lookup<T>(map: Map<string, T>, domain: string): T | undefined {
-    return map.get(domain || "*") ?? map.get("*");
-  }
-
-  #plain(domain: string, user: string, password: string): [boolean, string] {
-    const passwords = this.#lookup(this.#passwords, domain);
-    if (!passwords) return [false, `No passwords for domain "${domain}"`];
-    return Object.hasOwn(passwords, user) && passwords[user] === password
-      ? [true, "OK"]
-      : [false, "Invalid user name or password"];
-  }
-
-  async #curve(domain: string, key: string): Promise<[boolean, string]> {
-    const callback = this.#lookup(this.#callbacks, domain);
-    if (callback && !this.#certs.has(domain)) {
-      return (await callback(domain, key))
-        ? [true, "OK"]
-        : [false, "Refused by the callback"];
-    }
-    const certs = this.#lookup(this.#certs, domain);
-    if (!certs) return [false, `No CURVE keys for domain "${domain}"`];
-    if (certs === CURVE_ALLOW_ANY) return [true, "OK"];
-    return Object.hasOwn(certs, key) ? [true, "OK"] : [false, "Unknown key"];
+    const { requestId, ...decision } = await this.#policy.decide(
+      request,
+      (error) => this.ioLoop.errorHandler(error),
+    );
+    reply(requestId, decision);
   }
 }

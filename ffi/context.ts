@@ -16,6 +16,59 @@ import { IO_THREADS } from "./constants.ts";
 import { describe } from "./bytes.ts";
 import { Socket, type SocketOwner } from "./socket.ts";
 import { collectZeroCopy } from "./frame.ts";
+import {
+  addShadowSocket,
+  beginTerm,
+  endTerm,
+  findContext,
+  reapDeadThreads,
+  registerContext,
+  registerSocket,
+  removeShadowSocket,
+  shadowSockets,
+  unregisterSocket,
+} from "./_registry.ts";
+
+const MAX_LINGER = 2 ** 31 - 1;
+const MAX_IO_THREADS = 1024;
+// socket() releases what dead Workers left at most this often (ms).
+const REAP_INTERVAL = 100;
+let lastReap = -Infinity;
+
+function reap(): void {
+  lastReap = performance.now();
+  reapDeadThreads(lib());
+}
+
+function checkOptions(options: ContextOptions): number {
+  if (options === null || typeof options !== "object") {
+    throw new TypeError(
+      `Cannot create a context: options must be an object, got ${
+        describe(options)
+      }`,
+    );
+  }
+  const linger = options.linger ?? 1000;
+  if (!Number.isInteger(linger) || linger < -1 || linger > MAX_LINGER) {
+    throw new RangeError(
+      `Cannot create a context: linger must be an integer from -1 to ${MAX_LINGER}, got ${
+        describe(linger)
+      }`,
+    );
+  }
+  const io = options.ioThreads;
+  if (
+    io !== undefined &&
+    (!Number.isInteger(io) || io < 0 || io > MAX_IO_THREADS)
+  ) {
+    throw new RangeError(
+      `Cannot create a context: ioThreads must be an integer from 0 to ${MAX_IO_THREADS}, got ${
+        describe(io)
+      }`,
+    );
+  }
+  return linger;
+}
 
 /** Options of a new `Context`. */
 export interface ContextOptions {
@@ -32,6 +85,8 @@ export interface ContextOptions {
 }
 
 let shared: Context | undefined;
+// Set by Context.shadow() for the constructor call it makes.
+let shadowing: { handle: Deno.PointerValue; record: number } | null = null;
 
 /**
  * A ZeroMQ context. Most programs need one: `Context.instance()`.
@@ -52,7 +107,9 @@ let shared: Context | undefined;
  */
 export class Context implements Disposable, SocketOwner {
   #handle: Deno.PointerValue | null;
-  #sockets = new Set<Socket>();
+  #sockets = new Map<Socket, number>(); // socket -> its registry record
+  #record: number; // this context's registry record (-1: not recorded)
+  #shadow: boolean;
   /** The `LINGER` given to new sockets (ms). */
   readonly defaultLinger: number;
 
@@ -60,28 +117,98 @@ export class Context implements Disposable, SocketOwner {
    * Creates a context (libzmq's I/O threads start lazily).
    *
    * @param options I/O threads and the default linger
+   * @throws {RangeError} for a linger or ioThreads out of range (nothing is created)
    * @throws {ZMQError} when libzmq cannot create the context
    */
   constructor(options: ContextOptions = {}) {
-    const sym = lib();
-    const linger = options.linger ?? 1000;
-    if (!Number.isInteger(linger) || linger < -1) {
-      throw new RangeError(
-        `Cannot create a context: linger must be an integer >= -1, got ${linger}`,
-      );
+    if (shadowing) {
+      this.#handle = shadowing.handle;
+      this.#record = shadowing.record;
+      this.#shadow = true;
+      this.defaultLinger = checkOptions(options);
+      shadowing = null;
+      return;
     }
+    const linger = checkOptions(options);
+    const sym = lib();
+    reap();
     const handle = sym.zmq_ctx_new();
     if (!handle) throw lastError("Cannot create a context");
-    this.#handle = handle;
-    this.defaultLinger = linger;
-    if (options.ioThreads !== undefined) {
-      try {
-        this.set(IO_THREADS, options.ioThreads);
-      } catch (error) {
-        this.term();
-        throw error;
-      }
+    if (
+      options.ioThreads !== undefined &&
+      retryEintr(() =>
+          sym.zmq_ctx_set(handle, IO_THREADS, options.ioThreads!)
+        ) !== 0
+    ) {
+      const error = lastError(
+        `Cannot create a context with ${options.ioThreads} I/O threads`,
+      );
+      sym.zmq_ctx_term(handle);
+      throw error;
     }
+    this.#handle = handle;
+    this.#shadow = false;
+    this.#record = registerContext(handle);
+    this.defaultLinger = linger;
+  }
+
+  /**
+   * A `Context` over a zmq context made elsewhere in this process, usually
+   * by another thread: give a Worker `ctx.underlying` (a bigint, which
+   * `postMessage` carries) and call `Context.shadow(address)` there. Sockets
+   * of the shadow live in the same zmq context, so `inproc://` endpoints
+   * connect across threads. A shadow never terminates the zmq context: its
+   * `term()`/`destroy()` close only the sockets it made, and the owner's
+   * `term()` refuses (EBUSY) while shadows hold sockets.
+   *
+   * @example Shadowing a context (here in the same thread)
+   * ```ts
+   * import { Context, PAIR } from "@zmqloop/zmq";
+   * const ctx = new Context();
+   * const shadow = Context.shadow(ctx.underlying); // in a Worker, usually
+   * const a = ctx.socket(PAIR);
+   * a.bind("inproc://shadow-doc");
+   * const b = shadow.socket(PAIR);
+   * b.connect("inproc://shadow-doc");
+   * b.send("over the shared context");
+   * console.log(a.recvString()); // "over the shared context"
+   * shadow.destroy(); // closes b only
+   * ctx.destroy();
+   * ```
+   *
+   * @param address the zmq context's address, from `context.underlying`
+   * @returns the shadow context
+   * @throws {TypeError} when `address` is not a bigint
+   * @throws {ContextTerminated} when that context was already terminated
+   * @throws {ZMQError} EFAULT when this process made no live context at that address
+   */
+  static shadow(address: bigint): Context {
+    if (typeof address !== "bigint") {
+      throw new TypeError(
+        `Cannot shadow a context: the address must be a bigint (context.underlying), got ${
+          describe(address)
+        }`,
+      );
+    }
+    const shown = `0x${address.toString(16)}`;
+    lib();
+    reap();
+    const found = address > 0n ? findContext(address) : { kind: "unknown" };
+    if (found.kind === "terminated") {
+      throw new ContextTerminated(`Cannot shadow the context at ${shown}`);
+    }
+    if (found.kind !== "live") {
+      throw new ZMQError(
+        ERRNO.EFAULT,
+        `Cannot shadow the context at ${shown}`,
+        "no live context made by zmqloop in this process has that address",
+      );
+    }
+    shadowing = {
+      handle: Deno.UnsafePointer.create(address),
+      record: (found as { index: number }).index,
+    };
+    return new Context();
   }
 
   /** The process-wide shared context (made anew once the last one is terminated). */
@@ -95,29 +222,62 @@ export class Context implements Disposable, SocketOwner {
     return this.#handle;
   }
 
-  /** Whether the context was terminated. */
+  /**
+   * The zmq context's address (PyZMQ's `ctx.underlying`), for
+   * `Context.shadow()` in another thread.
+   *
+   * @throws {ContextTerminated} once terminated
+   */
+  get underlying(): bigint {
+    const h = this.#live("get the address of the context");
+    return BigInt(Deno.UnsafePointer.value(h));
+  }
+
+  /** Whether this is a shadow (`Context.shadow()`) of a context owned elsewhere. */
+  get shadowed(): boolean {
+    return this.#shadow;
+  }
+
+  /** Whether the context was terminated (for a shadow: its own `term()`, or the owner's). */
   get closed(): boolean {
-    return this.#handle === null;
+    if (this.#handle === null) return true;
+    if (!this.#shadow) return false;
+    const found = findContext(BigInt(Deno.UnsafePointer.value(this.#handle)));
+    return found.kind !== "live" || found.index !== this.#record;
   }
 
   /** The sockets of this context that are still open. */
   get sockets(): readonly Socket[] {
-    return [...this.#sockets];
+    return [...this.#sockets.keys()];
   }
 
   /** @internal a socket was opened */
   adopt(socket: Socket): void {
-    this.#sockets.add(socket);
+    this.#sockets.set(
+      socket,
+      registerSocket(
+        socket.unsafeHandle(),
+        this.#handle,
+        this.#record,
+        this.#shadow,
+      ),
+    );
   }
 
   /** @internal a socket was closed */
   release(socket: Socket): void {
+    const record = this.#sockets.get(socket);
+    if (record === undefined) return;
     this.#sockets.delete(socket);
+    unregisterSocket(record, this.#record);
+    if (this.#shadow) removeShadowSocket(this.#record);
   }
 
   #live(what: string): Deno.PointerValue {
     const h = this.#handle;
-    if (!h) throw new ContextTerminated(`Cannot ${what}`);
+    if (!h || (this.#shadow && this.closed)) {
+      throw new ContextTerminated(`Cannot ${what}`);
+    }
     return h;
   }
 
@@ -130,7 +290,19 @@ export class Context implements Disposable, SocketOwner {
    */
   socket(type: number): Socket {
     this.#live("create a socket");
-    return new Socket(this, type);
+    if (performance.now() - lastReap > REAP_INTERVAL) reap();
+    if (!this.#shadow) return new Socket(this, type);
+    if (!addShadowSocket(this.#record)) {
+      throw new ContextTerminated(
+        "Cannot create a socket: the shadowed context is being terminated",
+      );
+    }
+    try {
+      return new Socket(this, type);
+    } catch (error) {
+      removeShadowSocket(this.#record);
+      throw error;
+    }
   }
 
   /**
@@ -182,11 +354,25 @@ export class Context implements Disposable, SocketOwner {
         `${this.#sockets.size} socket(s) still open; close them first or call destroy()`,
       );
     }
+    if (this.#shadow) {
+      this.#handle = null; // the owner terminates the zmq context
+      return;
+    }
+    this.#shadowsHolding();
+    const held = beginTerm(this.#record);
+    if (held > 0) {
+      throw new ZMQError(
+        ERRNO.EBUSY,
+        "Cannot terminate the context",
+        `${held} socket(s) of shadow contexts (other threads) still open; close them there first`,
+      );
+    }
     const sym = lib();
     this.#handle = null;
     while (sym.zmq_ctx_term(h) !== 0 && sym.zmq_errno() === EINTR) {
       // retry: interrupted by a signal
     }
+    endTerm(this.#record);
     // libzmq has dropped every message of this context: release their buffers.
     collectZeroCopy();
   }
@@ -197,7 +383,7 @@ export class Context implements Disposable, SocketOwner {
    * @param linger when given, the `LINGER` used to close each socket
    */
   destroy(linger?: number): void {
-    const lent = [...this.#sockets].filter((s) => s.lentTo !== null);
+    const lent = [...this.#sockets.keys()].filter((s) => s.lentTo !== null);
     if (lent.length) {
       throw new ZMQError(
         ERRNO.EBUSY,
@@ -207,8 +393,23 @@ export class Context implements Disposable, SocketOwner {
         }; stop it and wait for it first`,
       );
     }
-    for (const socket of [...this.#sockets]) socket.close(linger);
+    const held = this.#shadowsHolding();
+    if (held > 0) {
+      throw new ZMQError(
+        ERRNO.EBUSY,
+        "Cannot destroy the context",
+        `${held} socket(s) of shadow contexts (other threads) still open; close them there first`,
+      );
+    }
+    for (const socket of [...this.#sockets.keys()]) socket.close(linger);
     this.term();
+  }
+
+  /** Sockets that live shadows (other threads) hold, after releasing dead threads'. */
+  #shadowsHolding(): number {
+    if (this.#shadow || this.#record < 0) return 0;
+    if (shadowSockets(this.#record) > 0) reap();
+    return shadowSockets(this.#record);
   }
 
   /** Same as `destroy()`. */
@@ -218,8 +419,9 @@ export class Context implements Disposable, SocketOwner {
 
   /** Readable form for `console.log`. */
   [Symbol.for("Deno.customInspect")](): string {
+    const kind = this.#shadow ? "shadow, " : "";
     return this.closed
-      ? "Context(terminated)"
-      : `Context(${this.#sockets.size} sockets)`;
+      ? `Context(${kind}terminated)`
+      : `Context(${kind}${this.#sockets.size} sockets)`;
   }
 }

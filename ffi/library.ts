@@ -9,6 +9,7 @@
  */
 
 import { symbols, type ZmqSymbols } from "./symbols.ts";
+import { libc, RTLD } from "./_libc.ts";
 
 /** The environment variable that names the libzmq file to load. */
 export const LIBZMQ_PATH_ENV = "LIBZMQ_PATH";
@@ -100,20 +101,42 @@ function open(): ZmqSymbols {
       library = Deno.dlopen(path, symbols);
     } catch (error) {
       if (isPermissionError(error)) throw error;
-      failures.push(`  ${path}: ${(error as Error).message.split("\n")[0]}`);
+      failures.push(`  ${path}: ${loadFailure(error, path)}`);
       continue;
     }
     checkVersion(library.symbols, path);
+    pin(path);
     return library.symbols;
   }
+  const install = `install libzmq: ${installHint(Deno.build.os)}`;
   const how = override
-    ? `${LIBZMQ_PATH_ENV} is set to "${override}" and that file did not load; fix or unset it`
-    : `Set ${LIBZMQ_PATH_ENV} to the library's path, or install libzmq: ${
-      installHint(Deno.build.os)
-    }`;
+    ? `${LIBZMQ_PATH_ENV} is set to "${override}" and that file did not load; fix or unset it, or ${install}`
+    : `Set ${LIBZMQ_PATH_ENV} to the library's path, or ${install}`;
   throw new Error(
     `Cannot load libzmq; tried:\n${failures.join("\n")}\n${how}`,
   );
+}
+
+/** Deno's dlopen error without its repeated "Could not open library: " and path prefixes. */
+function loadFailure(error: unknown, path: string): string {
+  const line = (error as Error).message.split("\n")[0] ?? "";
+  let text = line.replace(/^(Could not open library: )+/, "");
+  if (text.startsWith(`${path}: `)) text = text.slice(path.length + 2);
+  return text || line;
+}
+
+/**
+ * Keeps libzmq mapped for the life of the process: a second `dlopen` of the
+ * same file through libc with `RTLD_NODELETE`, never closed. Deno closes the
+ * libraries an isolate opened when it ends (the main module at exit, a Worker
+ * at `terminate()`), and unmapping libzmq while its I/O and reaper threads
+ * still run crashes the process (SIGSEGV in about half the exits that skip
+ * `term()`). Best effort: without libc's `dlopen` (Windows) nothing is pinned.
+ */
+function pin(path: string): void {
+  const c = libc();
+  if (!c?.dlopen) return;
+  c.dlopen(new TextEncoder().encode(`${path}\0`), RTLD.NOW | RTLD.NODELETE);
 }
 
 function checkVersion(sym: ZmqSymbols, path: string): void {

@@ -1,6 +1,8 @@
 // C baselines for `deno task bench`, built with gcc at bench time.
 // Every mode prints JSON lines: {"endpoint": ...} once bound, then the result.
 //   inproc N             sync PUSH->PULL over inproc, 16 B: {"rate": msg/s}
+//   inproc-threads N     PUSH (main thread) -> PULL (a second pthread) over inproc, 16 B,
+//                        N messages, first send to last receive: {"rate": msg/s}
 //   rep EP N             blocking REP echo for N requests (binds EP, e.g. tcp://127.0.0.1:*)
 //   req EP N SIZE        REQ client: N round trips: {"rtt_us": mean}
 //   pull EP N            PULL receiver: {"rate": msg/s, "mbps": MB/s} first to last message
@@ -10,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <pthread.h>
 
 static double now_s(void) {
   struct timespec ts;
@@ -23,6 +26,19 @@ static void print_endpoint(void *s) {
   zmq_getsockopt(s, ZMQ_LAST_ENDPOINT, ep, &len);
   printf("{\"endpoint\": \"%s\"}\n", ep);
   fflush(stdout);
+}
+
+struct pull_job { void *ctx; long n; double end; };
+
+static void *pull_thread(void *arg) {
+  struct pull_job *job = arg;
+  char buf[64];
+  void *pull = zmq_socket(job->ctx, ZMQ_PULL);
+  zmq_connect(pull, "inproc://threads");
+  for (long i = 0; i < job->n; i++) zmq_recv(pull, buf, sizeof buf, 0);
+  job->end = now_s();
+  zmq_close(pull);
+  return NULL;
 }
 
 int main(int argc, char **argv) {
@@ -48,6 +64,20 @@ int main(int argc, char **argv) {
     }
     printf("{\"rate\": %.0f}\n", best);
     zmq_close(pull); zmq_close(push);
+  } else if (!strcmp(mode, "inproc-threads")) {
+    long n = atol(argv[2]);
+    void *push = zmq_socket(ctx, ZMQ_PUSH);
+    zmq_bind(push, "inproc://threads");
+    memset(buf, 'x', 16);
+    struct pull_job job = { ctx, n, 0 };
+    pthread_t t;
+    pthread_create(&t, NULL, pull_thread, &job);
+    zmq_send(push, buf, 16, 0);  // the first message also waits for the connection
+    double t0 = now_s();
+    for (long i = 1; i < n; i++) zmq_send(push, buf, 16, 0);
+    pthread_join(t, NULL);
+    printf("{\"rate\": %.0f}\n", (n - 1) / (job.end - t0));
+    zmq_close(push);
   } else if (!strcmp(mode, "rep")) {
     long n = atol(argv[3]);
     void *rep = zmq_socket(ctx, ZMQ_REP);

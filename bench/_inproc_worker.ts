@@ -1,0 +1,33 @@
+/**
+ * The receiving thread of bench/threads.ts: a PULL ZMQStream on a shadow of
+ * the sender's context; says "done" after `n` messages.
+ *
+ * @module
+ */
+
+/// <reference lib="deno.worker" />
+
+import { Context, IOLoop, PULL, RCVHWM, ZMQStream } from "../mod.ts";
+
+self.onmessage = (
+  e: MessageEvent<
+    { address: bigint; endpoint: string; n: number; hwm: number }
+  >,
+) => {
+  const { address, endpoint, n, hwm } = e.data;
+  const ctx = Context.shadow(address);
+  const loop = IOLoop.instance();
+  const pull = new ZMQStream(ctx.socket(PULL), loop);
+  pull.setsockopt(RCVHWM, hwm);
+  pull.connect(endpoint);
+  let got = 0;
+  pull.onRecv(async () => {
+    if (++got < n) return;
+    pull.close(0);
+    ctx.destroy(0);
+    await loop.closeAndWait();
+    self.postMessage("done");
+    self.close();
+  });
+  self.postMessage("ready");
+};
