@@ -28,7 +28,7 @@
 
 import { type Libc, libc } from "./_libc.ts";
 import type { ZmqSymbols } from "./symbols.ts";
-import { EINTR } from "./errno.ts";
+import { retryEintr } from "./errors.ts";
 import { LINGER } from "./options.ts";
 
 const MAGIC = 0x315245474c514d5an; // "ZMQLREG1"
@@ -396,9 +396,7 @@ export function reapDeadThreads(zmq: ZmqSymbols): number {
       Atomics.load(u64, (base + C_ADDR) / 2),
     );
     if (pointer) {
-      while (zmq.zmq_ctx_term(pointer) !== 0 && zmq.zmq_errno() === EINTR) {
-        // retry: interrupted by a signal
-      }
+      retryEintr(() => zmq.zmq_ctx_term(pointer));
       released++;
     }
     endTerm(i);

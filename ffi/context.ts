@@ -6,12 +6,14 @@
 
 import { lib } from "./library.ts";
 import {
+  BusyError,
+  check,
   ContextTerminated,
   lastError,
   retryEintr,
   ZMQError,
 } from "./errors.ts";
-import { EINTR, ERRNO } from "./errno.ts";
+import { ERRNO } from "./errno.ts";
 import { IO_THREADS } from "./constants.ts";
 import { describe } from "./bytes.ts";
 import { Socket, type SocketOwner } from "./socket.ts";
@@ -313,8 +315,10 @@ export class Context implements Disposable, SocketOwner {
    */
   get(option: number): number {
     const h = this.#live(`get context option ${option}`);
-    const rc = retryEintr(() => lib().zmq_ctx_get(h, option));
-    if (rc < 0) throw lastError(`Cannot get context option ${option}`);
+    const rc = check(
+      () => lib().zmq_ctx_get(h, option),
+      `Cannot get context option ${option}`,
+    );
     return rc;
   }
 
@@ -333,9 +337,10 @@ export class Context implements Disposable, SocketOwner {
       );
     }
     const h = this.#live(`set context option ${option}`);
-    if (retryEintr(() => lib().zmq_ctx_set(h, option, value)) !== 0) {
-      throw lastError(`Cannot set context option ${option} to ${value}`);
-    }
+    check(
+      () => lib().zmq_ctx_set(h, option, value),
+      `Cannot set context option ${option} to ${value}`,
+    );
   }
 
   /**
@@ -348,8 +353,7 @@ export class Context implements Disposable, SocketOwner {
     const h = this.#handle;
     if (!h) return;
     if (this.#sockets.size > 0) {
-      throw new ZMQError(
-        ERRNO.EBUSY,
+      throw new BusyError(
         "Cannot terminate the context",
         `${this.#sockets.size} socket(s) still open; close them first or call destroy()`,
       );
@@ -361,17 +365,14 @@ export class Context implements Disposable, SocketOwner {
     this.#shadowsHolding();
     const held = beginTerm(this.#record);
     if (held > 0) {
-      throw new ZMQError(
-        ERRNO.EBUSY,
+      throw new BusyError(
         "Cannot terminate the context",
         `${held} socket(s) of shadow contexts (other threads) still open; close them there first`,
       );
     }
     const sym = lib();
     this.#handle = null;
-    while (sym.zmq_ctx_term(h) !== 0 && sym.zmq_errno() === EINTR) {
-      // retry: interrupted by a signal
-    }
+    retryEintr(() => sym.zmq_ctx_term(h));
     endTerm(this.#record);
     // libzmq has dropped every message of this context: release their buffers.
     collectZeroCopy();
@@ -385,8 +386,7 @@ export class Context implements Disposable, SocketOwner {
   destroy(linger?: number): void {
     const lent = [...this.#sockets.keys()].filter((s) => s.lentTo !== null);
     if (lent.length) {
-      throw new ZMQError(
-        ERRNO.EBUSY,
+      throw new BusyError(
         "Cannot destroy the context",
         `${lent.length} socket(s) in use by ${
           lent[0]!.lentTo
@@ -395,8 +395,7 @@ export class Context implements Disposable, SocketOwner {
     }
     const held = this.#shadowsHolding();
     if (held > 0) {
-      throw new ZMQError(
-        ERRNO.EBUSY,
+      throw new BusyError(
         "Cannot destroy the context",
         `${held} socket(s) of shadow contexts (other threads) still open; close them there first`,
       );

@@ -844,7 +844,12 @@ export class Socket implements Disposable {
     if (!h) return;
     if (linger !== undefined) {
       checkLinger(linger, "close the socket");
-      this.setsockopt(LINGER, linger);
+      try {
+        this.setsockopt(LINGER, linger);
+      } catch (error) {
+        // A shut-down context refuses options (ETERM): close all the same.
+        if (!(error instanceof ContextTerminated)) throw error;
+      }
     }
     this.#handle = null;
     this.#sym.zmq_close(h);
