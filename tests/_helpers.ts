@@ -1,4 +1,4 @@
-/** Shared test helpers: subprocess runs with bounded time. */
+/** Shared test helpers: subprocess runs and waits, every one bounded. */
 
 import type { IOLoop } from "../mod.ts";
 
@@ -81,4 +81,42 @@ export async function runLoop<T>(
   clearTimeout(timer);
   if (failure) throw failure;
   return value;
+}
+
+/**
+ * Resolves once `check()` returns true, polling every millisecond (the loop
+ * runs in between); rejects after `ms`, naming the condition (`what`, or the
+ * check's source) so a regression fails with a message instead of hanging.
+ */
+export async function until(
+  check: () => boolean,
+  ms = 5000,
+  what: string = check.toString(),
+): Promise<void> {
+  const end = performance.now() + ms;
+  while (!check()) {
+    if (performance.now() > end) {
+      throw new Error(`Timed out after ${ms} ms waiting for ${what}`);
+    }
+    await new Promise((r) => setTimeout(r, 1));
+  }
+}
+
+/**
+ * Settles as `promise` does, or rejects naming `what` when `ms` pass first:
+ * for awaits of promises that would hang forever on a regression.
+ */
+export function within<T>(
+  promise: Promise<T>,
+  ms: number,
+  what: string,
+): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`Timed out after ${ms} ms waiting for ${what}`)),
+      ms,
+    );
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

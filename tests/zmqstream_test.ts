@@ -6,7 +6,7 @@ import {
   ENOTSOCK,
   Frame,
   IOLoop,
-  type MessageTracker,
+  MessageTracker,
   POLLIN,
   POLLOUT,
   PULL,
@@ -18,36 +18,33 @@ import {
   ROUTER_MANDATORY,
   type SendStatus,
   SNDHWM,
+  type Socket,
   ZMQError,
   ZMQStream,
 } from "../mod.ts";
-import { MOD_URL, runDeno } from "./_helpers.ts";
+import { MOD_URL, runDeno, until, within } from "./_helpers.ts";
 
 const dec = new TextDecoder();
 const text = (msg: Uint8Array[]) => msg.map((p) => dec.decode(p));
 
-/** Resolves when `check()` is true; bounded. */
-async function until(check: () => boolean, ms = 5000): Promise<void> {
-  const end = performance.now() + ms;
-  while (!check()) {
-    if (performance.now() > end) {
-      throw new Error(`Condition not met in ${ms} ms`);
-    }
-    await new Promise((r) => setTimeout(r, 1));
-  }
+/** Options of `fixture`. */
+interface FixtureOptions {
+  /** @default "inproc" */
+  transport?: "inproc" | "tcp";
+  /** A loop to share (not closed by the fixture). */
+  loop?: IOLoop;
+  /** Sets socket options before the bind and connect. */
+  before?: (x: Socket, y: Socket) => void;
 }
 
 /** A fixture: context, loop and a connected pair of streams. */
-function fixture(
-  a = PUSH,
-  b = PULL,
-  transport: "inproc" | "tcp" = "inproc",
-  shared?: IOLoop,
-) {
+function fixture(a = PUSH, b = PULL, options: FixtureOptions = {}) {
+  const { transport = "inproc", loop: shared } = options;
   const ctx = new Context();
   const loop = shared ?? new IOLoop();
   const x = new ZMQStream(ctx.socket(a), loop);
   const y = new ZMQStream(ctx.socket(b), loop);
+  options.before?.(x.socket, y.socket);
   if (transport === "tcp") {
     const port = x.socket.bindToRandomPort("tcp://127.0.0.1");
     y.connect(`tcp://127.0.0.1:${port}`);
@@ -118,9 +115,12 @@ Deno.test("ZMQStream receiving", async (t) => {
       });
       for (const m of ["1", "2", "3", "4"]) f.x.send(m);
       await until(() => got.length === 2);
-      await new Promise((r) => setTimeout(r, 20));
+      // Give the loop a full turn with "3" and "4" readable: a stream still
+      // reading would take them there.
+      await f.loop.runSync(() => {}, { timeout: 5000 });
       assert.deepEqual(got, ["1", "2"]);
       assert.equal(f.y.receiving(), false);
+      assert.equal(f.y.socket.events & POLLIN, POLLIN, "3 and 4 still queued");
       f.y.onRecv((msg) => got.push(text(msg)[0]!));
       await until(() => got.length === 4);
       assert.deepEqual(got, ["1", "2", "3", "4"]);
@@ -221,17 +221,33 @@ Deno.test("ZMQStream sending", async (t) => {
   await t.step(
     "HWM: queued, not dropped, written as the peer drains",
     async () => {
-      await using f = fixture(PUSH, PULL, "tcp");
-      f.x.setsockopt(SNDHWM, 10);
-      f.y.setsockopt(RCVHWM, 10);
+      // inproc: no kernel buffers, so the HWMs alone bound what libzmq takes.
+      await using f = fixture(PUSH, PULL, {
+        before: (x, y) => {
+          x.setsockopt(SNDHWM, 10);
+          y.setsockopt(RCVHWM, 10);
+        },
+      });
       const N = 5000;
       for (let i = 0; i < N; i++) f.x.send(String(i));
-      let max = 0;
+      // Nobody reads yet: writing stops at the HWM and the rest stays queued.
+      const taken = f.x.flush(POLLOUT);
+      assert.ok(taken > 0 && taken <= 20, `libzmq took ${taken} (HWM 10 + 10)`);
+      assert.equal(
+        f.x.sendQueueLength,
+        N - taken,
+        "the rest queued, none dropped",
+      );
+      assert.equal(
+        f.x.flush(POLLOUT),
+        0,
+        "nothing writable while the peer is full",
+      );
+      assert.equal(f.x.sending(), true, "still waiting to write");
       const got: number[] = [];
-      f.x.onSend(() => max = Math.max(max, f.x.sendQueueLength));
       f.y.onRecv((m) => got.push(Number(text(m)[0])));
-      await f.x.drained();
-      await until(() => got.length === N, 15000);
+      await f.x.drained({ signal: AbortSignal.timeout(15_000) });
+      await until(() => got.length === N, 15_000);
       assert.ok(got.every((v, i) => v === i), "every message once, in order");
     },
   );
@@ -248,8 +264,11 @@ Deno.test("ZMQStream sending", async (t) => {
       f.x.sendMultipart(["nobody", "x"]);
       f.x.sendMultipart(["nobody-either", "y"]);
       await until(() => statuses.length === 2);
-      assert.ok(statuses[0] instanceof ZMQError);
-      assert.equal((statuses[0] as ZMQError).errno, EHOSTUNREACH);
+      for (const status of statuses) {
+        assert.ok(status instanceof ZMQError);
+        assert.equal(status.errno, EHOSTUNREACH);
+      }
+      assert.deepEqual(errs, statuses, "the same errors went to onErr");
       assert.equal(errs.length, 2);
       assert.equal(f.x.sendQueueLength, 0);
     },
@@ -269,14 +288,15 @@ Deno.test("ZMQStream sending", async (t) => {
       f.y.onRecv(() => {});
       await until(() => calls === 2);
       assert.equal(f.errors.length, 2);
+      assert.match(String(f.errors[0]), /send cb/);
     },
   );
 
   await t.step(
     "copy:false + track gives a MessageTracker as status",
     async () => {
-      await using f = fixture(PUSH, PULL, "tcp");
-      let status: SendStatus = undefined;
+      await using f = fixture(PUSH, PULL, { transport: "tcp" });
+      let status = undefined as SendStatus;
       f.x.send(new Uint8Array(1 << 17), 0, {
         copy: false,
         track: true,
@@ -285,8 +305,9 @@ Deno.test("ZMQStream sending", async (t) => {
       let got = 0;
       f.y.onRecv((m) => got = m[0]!.length);
       await until(() => got === 1 << 17);
-      assert.ok(status !== undefined);
-      await (status as MessageTracker).wait(5000);
+      assert.ok(status instanceof MessageTracker, String(status));
+      await status.wait(5000);
+      assert.equal(status.done, true);
     },
   );
 });
@@ -417,8 +438,8 @@ Deno.test("ZMQStream lifecycle", async (t) => {
 
 Deno.test("ZMQStream fairness", async () => {
   const loop = new IOLoop();
-  const a = fixture(PUSH, PULL, "inproc", loop);
-  const b = fixture(PUSH, PULL, "inproc", loop);
+  const a = fixture(PUSH, PULL, { loop });
+  const b = fixture(PUSH, PULL, { loop });
   const order: string[] = [];
   for (let i = 0; i < 50; i++) {
     a.x.socket.send("a");
@@ -461,7 +482,7 @@ Deno.test("ZMQStream drains a busy socket in batches, not a turn per message", a
 Deno.test("ZMQStream promises and async iteration", async (t) => {
   await t.step("recvMultipart resolves with the next message", async () => {
     await using f = fixture();
-    const p = f.y.recvMultipart();
+    const p = f.y.recvMultipart({ signal: AbortSignal.timeout(5000) });
     f.x.send("hello");
     assert.deepEqual(text(await p), ["hello"]);
   });
@@ -473,8 +494,12 @@ Deno.test("ZMQStream promises and async iteration", async (t) => {
     ac.abort(new Error("gave up"));
     await assert.rejects(p, /gave up/);
     f.x.send("kept");
-    await new Promise((r) => setTimeout(r, 20));
-    assert.deepEqual(text(await f.y.recvMultipart()), ["kept"]);
+    await until(() => (f.y.socket.events & POLLIN) !== 0);
+    // A full loop turn with "kept" readable: a waiter left behind by the
+    // abort would take it there.
+    await f.loop.runSync(() => {}, { timeout: 5000 });
+    const next = f.y.recvMultipart({ signal: AbortSignal.timeout(5000) });
+    assert.deepEqual(text(await next), ["kept"]);
     const aborted = AbortSignal.abort();
     await assert.rejects(f.y.recvMultipart({ signal: aborted }));
   });
@@ -485,10 +510,16 @@ Deno.test("ZMQStream promises and async iteration", async (t) => {
       await using f = fixture();
       for (const m of ["1", "2", "3"]) f.x.send(m);
       const got: string[] = [];
-      for await (const msg of f.y) {
-        got.push(text(msg)[0]!);
-        if (got.length === 3) f.loop.callLater(5, () => f.y.close());
-      }
+      await within(
+        (async () => {
+          for await (const msg of f.y) {
+            got.push(text(msg)[0]!);
+            if (got.length === 3) f.loop.callLater(5, () => f.y.close());
+          }
+        })(),
+        5000,
+        "the iteration to end on close",
+      );
       assert.deepEqual(got, ["1", "2", "3"]);
     },
   );
@@ -499,7 +530,10 @@ Deno.test("ZMQStream promises and async iteration", async (t) => {
       await using f = fixture();
       const p = f.y.recvMultipart();
       f.y.close();
-      await assert.rejects(p, (e: ZMQError) => e.errno === ENOTSOCK);
+      await assert.rejects(
+        within(p, 5000, "the pending receive to settle"),
+        (e: ZMQError) => e.errno === ENOTSOCK,
+      );
     },
   );
 
@@ -508,10 +542,10 @@ Deno.test("ZMQStream promises and async iteration", async (t) => {
     f.y.onRecv(() => {});
     await assert.rejects(f.y.recvMultipart(), /onRecv callback is set/);
     f.y.stopOnRecv();
-    const p = f.y.recvMultipart();
+    const p = f.y.recvMultipart({ signal: AbortSignal.timeout(5000) });
     assert.throws(() => f.y.onRecv(() => {}), /recvMultipart\(\) or for await/);
     f.x.send("x");
-    await p;
+    assert.deepEqual(text(await p), ["x"], "the pending receive still works");
   });
 });
 
