@@ -3,6 +3,7 @@ import {
   Context,
   DEALER,
   IOLoop,
+  POLLIN,
   proxy,
   PULL,
   PUSH,
@@ -12,7 +13,7 @@ import {
   SteerableProxy,
   ZMQStream,
 } from "../mod.ts";
-import { runLoop } from "./_helpers.ts";
+import { runLoop, until, within } from "./_helpers.ts";
 
 const text = (b: Uint8Array | undefined) => new TextDecoder().decode(b);
 
@@ -29,8 +30,10 @@ Deno.test("proxy: a ROUTER/DEALER broker between REQ clients and REP workers", a
   capture.bind("inproc://capture");
   const captured = new ZMQStream(ctx.socket(PULL), loop);
   captured.connect("inproc://capture");
-  let copies = 0;
-  captured.onRecv(() => copies++);
+  // The last part of each captured message (requests and replies carry the
+  // ROUTER envelope before it).
+  const copies: string[] = [];
+  captured.onRecv((msg) => copies.push(text(msg.at(-1))));
 
   const broker = new SteerableProxy(frontend, backend, capture);
 
@@ -119,13 +122,26 @@ Deno.test("proxy: a ROUTER/DEALER broker between REQ clients and REP workers", a
     });
 
     await t.step("terminate ends it and gives the sockets back", async () => {
-      await broker.terminate();
-      await broker.terminate(); // idempotent
+      await within(broker.terminate(), 5000, "the proxy to terminate");
+      await within(broker.terminate(), 5000, "a second terminate()"); // idempotent
       assert.ok(broker.ended);
       assert.equal(frontend.lentTo, null);
-      await during(() => Promise.resolve()); // let the capture copies be read
-      // 9 + 6 + 1 requests and as many replies, each copied once
-      assert.ok(copies > 0, `captured ${copies}`);
+      // 3 + 6 + 1 requests and as many replies, each copied once, and the
+      // three control commands (libzmq copies those too). The proxy has
+      // ended, so every copy is in the inproc capture pipe already.
+      const requests = ["r0", "r1", "r2", "k0", "k1", "k2", "k3", "k4", "k5"];
+      const expected = [
+        ...[...requests, "held"].flatMap((r) => [r, `${r} by worker-N`]),
+        "PAUSE",
+        "RESUME",
+        "TERMINATE",
+      ].sort();
+      await during(() => until(() => copies.length >= expected.length));
+      assert.equal(captured.flush(POLLIN), 0, "no copy beyond those");
+      assert.deepEqual(
+        copies.map((c) => c.replace(/worker-\d$/, "worker-N")).sort(),
+        expected,
+      );
     });
   } finally {
     for (const s of [...clients, ...workers, captured]) s.close(0);
@@ -147,7 +163,7 @@ Deno.test("proxy(): an AbortSignal ends it; bad input is refused", async () => {
   const running = proxy(a, b, null, { signal: stop.signal });
   assert.equal(a.lentTo, "a running proxy");
   stop.abort();
-  await running;
+  await within(running, 5000, "the aborted proxy to end");
   assert.equal(a.lentTo, null);
   b.close();
   await assert.rejects(proxy(a, b), { code: "ENOTSOCK" });
