@@ -146,7 +146,9 @@ Deno.test("proxy: a ROUTER/DEALER broker between REQ clients and REP workers", a
   } finally {
     for (const s of [...clients, ...workers, captured]) s.close(0);
     for (const s of [frontend, backend, capture]) if (!s.lentTo) s.close(0);
-    if (!broker.ended) await broker.terminate();
+    if (!broker.ended) {
+      await within(broker.terminate(), 5000, "the proxy to terminate");
+    }
     loop.close();
     ctx.destroy(0);
   }

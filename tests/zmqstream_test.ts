@@ -64,7 +64,7 @@ function fixture(a = PUSH, b = PULL, options: FixtureOptions = {}) {
     async [Symbol.asyncDispose]() {
       x.close();
       y.close();
-      if (!shared) await loop.closeAndWait();
+      if (!shared) await within(loop.closeAndWait(), 5000, "the loop to close");
       ctx.destroy(0);
     },
   };
@@ -459,7 +459,7 @@ Deno.test("ZMQStream fairness", async () => {
   assert.ok(runs < 10, `one message each per pass (${runs} repeats)`);
   await a[Symbol.asyncDispose]();
   await b[Symbol.asyncDispose]();
-  await loop.closeAndWait();
+  await within(loop.closeAndWait(), 5000, "the loop to close");
 });
 
 Deno.test("ZMQStream drains a busy socket in batches, not a turn per message", async () => {
