@@ -167,8 +167,13 @@ Deno.test("proxy(): an AbortSignal ends it; bad input is refused", async () => {
   stop.abort();
   await within(running, 5000, "the aborted proxy to end");
   assert.equal(a.lentTo, null);
+  // An already-aborted signal: refused with its reason, nothing lent.
+  await assert.rejects(
+    proxy(a, b, null, { signal: AbortSignal.abort(new Error("too late")) }),
+    /too late/,
+  );
+  assert.equal(a.lentTo, null);
   b.close();
   await assert.rejects(proxy(a, b), { code: "ENOTSOCK" });
   a.close();
-  await assert.rejects(proxy(a, b, null, { signal: AbortSignal.abort() }));
 });
