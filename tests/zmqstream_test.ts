@@ -268,8 +268,8 @@ Deno.test("ZMQStream sending", async (t) => {
         assert.ok(status instanceof ZMQError);
         assert.equal(status.errno, EHOSTUNREACH);
       }
-      assert.deepEqual(errs, statuses, "the same errors went to onErr");
       assert.equal(errs.length, 2);
+      errs.forEach((e, i) => assert.equal(e, statuses[i], "the same error"));
       assert.equal(f.x.sendQueueLength, 0);
     },
   );
