@@ -7,6 +7,7 @@
  * @module
  */
 
+import { describe } from "../ffi/bytes.ts";
 import { EINVAL } from "../ffi/errno.ts";
 import { ZMQError } from "../ffi/errors.ts";
 import { z85Encode } from "../ffi/z85.ts";
@@ -44,7 +45,7 @@ export interface AuthDecision {
   /** `NULL`, `PLAIN` or `CURVE`. */
   mechanism: string;
   /** `200` accepted, `400` refused. */
-  status: "200" | "400" | "500";
+  status: "200" | "400";
   /** Why (`OK` when accepted). */
   reason: string;
   /** The user name (PLAIN) or Z85 public key (CURVE) when accepted. */
@@ -65,8 +66,33 @@ export const ZAP_VERSION = "1.0";
 const decoder = new TextDecoder();
 const text = (b: Uint8Array | undefined) => b ? decoder.decode(b) : "";
 
-function describe(value: unknown): string {
-  return typeof value === "string" ? `"${value}"` : String(value);
+/** How a domain decides on CURVE clients: one entry per domain. */
+type CurvePolicy =
+  | { kind: "any" }
+  | { kind: "keys"; keys: Record<string, true> }
+  | { kind: "callback"; callback: CurveCallback };
+
+/**
+ * The ZAP reply frames (RFC 27) for a request's ROUTER envelope and its
+ * verdict: the one place a reply is encoded.
+ *
+ * @param envelope the ROUTER envelope (peer id and the empty delimiter)
+ * @param verdict the decision
+ * @returns the frames to send
+ */
+export function zapReply(
+  envelope: Uint8Array[],
+  verdict: Pick<ZapVerdict, "requestId" | "status" | "reason" | "userId">,
+): (Uint8Array | string)[] {
+  return [
+    ...envelope,
+    ZAP_VERSION,
+    verdict.requestId,
+    verdict.status,
+    verdict.reason,
+    verdict.userId,
+    "",
+  ];
 }
 
 /** A policy's rules as plain data (structured-cloneable), CURVE callbacks left out. */
@@ -82,8 +108,7 @@ export class ZapPolicy {
   #allow = new Set<string>();
   #deny = new Set<string>();
   #passwords = new Map<string, Record<string, string>>();
-  #certs = new Map<string, Record<string, true> | typeof CURVE_ALLOW_ANY>();
-  #callbacks = new Map<string, CurveCallback>();
+  #curvePolicies = new Map<string, CurvePolicy>();
 
   /**
    * Accepts connections only from these IP addresses (every other address
@@ -166,11 +191,14 @@ export class ZapPolicy {
       for (const key of location) {
         keys[checkKey(key, "a CURVE public key")] = true;
       }
-      this.#certs.set(domain, keys);
+      this.#curvePolicies.set(domain, { kind: "keys", keys });
     } else if (location === CURVE_ALLOW_ANY) {
-      this.#certs.set(domain, CURVE_ALLOW_ANY);
+      this.#curvePolicies.set(domain, { kind: "any" });
     } else if (typeof location === "string" && location) {
-      this.#certs.set(domain, loadCertificatesSync(location));
+      this.#curvePolicies.set(domain, {
+        kind: "keys",
+        keys: loadCertificatesSync(location),
+      });
     } else {
       throw new TypeError(
         `Cannot configure CURVE for domain "${domain}": location must be CURVE_ALLOW_ANY, a folder or a list of keys, got ${
@@ -178,7 +206,6 @@ export class ZapPolicy {
         }`,
       );
     }
-    this.#callbacks.delete(domain);
   }
 
   /**
@@ -187,16 +214,28 @@ export class ZapPolicy {
    * @param domain the ZAP domain (`"*"`: any)
    * @param callback `(domain, publicKey) => boolean | Promise<boolean>`
    */
-  configureCurveCallback(domain = "*", callback: CurveCallback): void {
-    if (typeof callback !== "function") {
+  configureCurveCallback(
+    domainOrCallback: string | CurveCallback,
+    callback?: CurveCallback,
+  ): void {
+    const [domain, fn] = typeof domainOrCallback === "function"
+      ? ["*", domainOrCallback]
+      : [domainOrCallback, callback];
+    if (typeof domain !== "string") {
       throw new TypeError(
-        `Cannot configure CURVE for domain "${domain}": expected a callback, got ${
-          describe(callback)
+        `Cannot configure CURVE: expected a domain string or a callback, got ${
+          describe(domainOrCallback)
         }`,
       );
     }
-    this.#callbacks.set(domain, callback);
-    this.#certs.delete(domain);
+    if (typeof fn !== "function") {
+      throw new TypeError(
+        `Cannot configure CURVE for domain "${domain}": expected a callback, got ${
+          describe(fn)
+        }`,
+      );
+    }
+    this.#curvePolicies.set(domain, { kind: "callback", callback: fn });
   }
 
   /**
@@ -297,9 +336,14 @@ export class ZapPolicy {
       allow: [...this.#allow],
       deny: [...this.#deny],
       passwords: [...this.#passwords].map(([d, p]) => [d, { ...p }]),
-      certs: [...this.#certs].map((
-        [d, c],
-      ) => [d, c === CURVE_ALLOW_ANY ? c : { ...c }]),
+      certs: [...this.#curvePolicies].flatMap(
+        ([d, c]): ZapPolicySnapshot["certs"] =>
+          c.kind === "any"
+            ? [[d, CURVE_ALLOW_ANY]]
+            : c.kind === "keys"
+            ? [[d, { ...c.keys }]]
+            : [], // a callback cannot cross threads
+      ),
     };
   }
 
@@ -308,8 +352,12 @@ export class ZapPolicy {
     this.#allow = new Set(snapshot.allow);
     this.#deny = new Set(snapshot.deny);
     this.#passwords = new Map(snapshot.passwords);
-    this.#certs = new Map(snapshot.certs);
-    this.#callbacks.clear();
+    this.#curvePolicies = new Map(
+      snapshot.certs.map(([d, c]) => [
+        d,
+        c === CURVE_ALLOW_ANY ? { kind: "any" } : { kind: "keys", keys: c },
+      ]),
+    );
   }
 
   #lookup<T>(map: Map<string, T>, domain: string): T | undefined {
@@ -325,14 +373,17 @@ export class ZapPolicy {
   }
 
   #curveCallback(domain: string): CurveCallback | undefined {
-    const callback = this.#lookup(this.#callbacks, domain);
-    return callback && !this.#certs.has(domain) ? callback : undefined;
+    const policy = this.#lookup(this.#curvePolicies, domain);
+    return policy?.kind === "callback" ? policy.callback : undefined;
   }
 
   #curve(domain: string, key: string): [boolean, string] {
-    const certs = this.#lookup(this.#certs, domain);
-    if (!certs) return [false, `No CURVE keys for domain "${domain}"`];
-    if (certs === CURVE_ALLOW_ANY) return [true, "OK"];
-    return Object.hasOwn(certs, key) ? [true, "OK"] : [false, "Unknown key"];
+    const policy = this.#lookup(this.#curvePolicies, domain);
+    if (!policy) return [false, `No CURVE keys for domain "${domain}"`];
+    if (policy.kind === "any") return [true, "OK"];
+    if (policy.kind === "callback") return [false, "Refused by the callback"];
+    return Object.hasOwn(policy.keys, key)
+      ? [true, "OK"]
+      : [false, "Unknown key"];
   }
 }

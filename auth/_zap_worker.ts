@@ -19,7 +19,7 @@ import { Context } from "../ffi/context.ts";
 import { PAIR, POLLIN, ROUTER } from "../ffi/constants.ts";
 import { Poller } from "../ffi/poller.ts";
 import type { Socket } from "../ffi/socket.ts";
-import { ZAP_ENDPOINT, ZAP_VERSION, ZapPolicy } from "./_zap_policy.ts";
+import { ZAP_ENDPOINT, ZapPolicy, zapReply } from "./_zap_policy.ts";
 import type { ZapControl, ZapWorkerStart } from "./thread_authenticator.ts";
 
 const WAKE_MS = 250;
@@ -77,15 +77,9 @@ function serve({ address, control, quit }: ZapWorkerStart): void {
         typeof verdict,
         Promise<unknown>
       >;
-      zap.sendMultipart([
-        ...envelope,
-        ZAP_VERSION,
-        requestId,
-        status,
-        reason,
-        userId,
-        "",
-      ]);
+      zap.sendMultipart(
+        zapReply(envelope, { requestId, status, reason, userId }),
+      );
       if (!running) break;
     }
   }

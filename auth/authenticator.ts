@@ -15,8 +15,8 @@ import {
   type AuthDecision,
   type CurveCallback,
   ZAP_ENDPOINT,
-  ZAP_VERSION as VERSION,
   ZapPolicy,
+  zapReply,
 } from "./_zap_policy.ts";
 
 export {
@@ -208,13 +208,23 @@ export class Authenticator implements Disposable {
   }
 
   /**
-   * Lets a callback decide on each CURVE client of a domain.
+   * Lets a callback decide on each CURVE client of every domain (`"*"`).
+   *
+   * @param callback `(domain, publicKey) => boolean | Promise<boolean>`
+   */
+  configureCurveCallback(callback: CurveCallback): void;
+  /**
+   * Lets a callback decide on each CURVE client of one domain.
    *
    * @param domain the ZAP domain (`"*"`: any)
    * @param callback `(domain, publicKey) => boolean | Promise<boolean>`
    */
-  configureCurveCallback(domain = "*", callback: CurveCallback): void {
-    this.#policy.configureCurveCallback(domain, callback);
+  configureCurveCallback(domain: string, callback: CurveCallback): void;
+  configureCurveCallback(
+    domainOrCallback: string | CurveCallback,
+    callback?: CurveCallback,
+  ): void {
+    this.#policy.configureCurveCallback(domainOrCallback, callback);
   }
 
   async #handle(stream: ZMQStream, msg: Uint8Array[]): Promise<void> {
@@ -229,15 +239,7 @@ export class Authenticator implements Disposable {
     ) => {
       // Reply first: a hook that throws must not leave a client hanging.
       if (!stream.closed()) {
-        stream.sendMultipart([
-          ...envelope,
-          VERSION,
-          requestId,
-          decision.status,
-          decision.reason,
-          decision.userId,
-          "",
-        ]);
+        stream.sendMultipart(zapReply(envelope, { requestId, ...decision }));
       }
       const hook = this.#onDecision;
       if (!hook) return;
