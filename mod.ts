@@ -95,8 +95,8 @@ export {
 export { Timeout } from "./loop/timeouts.ts";
 export {
   type SendCallback,
-  type SendOptions as StreamSendOptions,
   type SendStatus,
+  type StreamSendOptions,
   ZMQStream,
 } from "./stream/zmqstream.ts";
 export {

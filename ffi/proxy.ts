@@ -128,6 +128,11 @@ export class SteerableProxy implements AsyncDisposable {
     this.done.catch(() => {});
   }
 
+  /** Whether it still runs (the opposite of `ended`). */
+  get running(): boolean {
+    return !this.#ended;
+  }
+
   /** Whether it has ended. */
   get ended(): boolean {
     return this.#ended;

@@ -42,7 +42,7 @@ export type SendStatus = MessageTracker | ZMQError | undefined;
 export type SendCallback = (msg: Payload[], status: SendStatus) => void;
 
 /** Options of a queued send. */
-export interface SendOptions extends SocketSendOptions {
+export interface StreamSendOptions extends SocketSendOptions {
   /** Called with this message once written (instead of the `onSend` callback). */
   callback?: SendCallback;
   /**
@@ -58,7 +58,7 @@ interface Queued {
   /** What callbacks get: the array the caller passed. */
   original: Payload[];
   flags: number;
-  options: SendOptions | undefined;
+  options: StreamSendOptions | undefined;
   /** Set for promise sends (`kSend`): settled on write, error or close. */
   settle?: (status: SendStatus, dropped?: unknown) => void;
 }
@@ -148,7 +148,7 @@ export class ZMQStream
   #errCallback: ((error: ZMQError) => void) | null = null;
   #closeCallback: (() => void) | null = null;
   #queue = new SendQueue<Queued>();
-  #state = 0;
+  #interest = 0;
   #flushed = false;
   #flushing = false;
   #waiters: Waiter[] = [];
@@ -323,7 +323,7 @@ export class ZMQStream
    * @throws {TypeError} when data is not bytes or text (nothing queued)
    * @throws {ZMQError} ENOTSOCK once closed
    */
-  send(data: Payload, flags = 0, options?: SendOptions): void {
+  send(data: Payload, flags = 0, options?: StreamSendOptions): void {
     this.#usable("send");
     checkFlags(flags, "send");
     checkPayload(data, "send");
@@ -339,7 +339,11 @@ export class ZMQStream
    * @param options copy, track and a per-message callback
    * @throws {TypeError} when a part is not bytes or text (nothing queued)
    */
-  sendMultipart(parts: Payload[], flags = 0, options?: SendOptions): void {
+  sendMultipart(
+    parts: Payload[],
+    flags = 0,
+    options?: StreamSendOptions,
+  ): void {
     this.#usable("send a multipart message");
     checkFlags(flags, "send a multipart message");
     checkParts(parts, "send a multipart message");
@@ -355,7 +359,7 @@ export class ZMQStream
    * @param flags send flags
    * @param options as for `send`
    */
-  sendString(text: string, flags = 0, options?: SendOptions): void {
+  sendString(text: string, flags = 0, options?: StreamSendOptions): void {
     if (typeof text !== "string") {
       throw new TypeError(`Cannot send a string: got ${describe(text)}`);
     }
@@ -370,7 +374,7 @@ export class ZMQStream
    * @param options as for `send`
    * @throws {TypeError} when JSON cannot encode the value (nothing queued)
    */
-  sendJson(value: unknown, flags = 0, options?: SendOptions): void {
+  sendJson(value: unknown, flags = 0, options?: StreamSendOptions): void {
     this.#usable("send JSON");
     this.send(jsonBytes(value, "send JSON"), flags, options);
   }
@@ -379,7 +383,7 @@ export class ZMQStream
     parts: Payload[],
     original: Payload[],
     flags: number,
-    options?: SendOptions,
+    options?: StreamSendOptions,
   ): void {
     if (options?.callback !== undefined) {
       checkCallback(options.callback, "send with a callback");
@@ -504,12 +508,12 @@ export class ZMQStream
   /** Derives the loop's interest from the state: the single place that does. */
   #rebuild(): void {
     if (this.#closed) return;
-    let state = (this.receiving() ? POLLIN : 0) |
+    let interest = (this.receiving() ? POLLIN : 0) |
       (this.sending() ? POLLOUT : 0);
-    for (const p of this.#polls) state |= p.flags;
-    if (state !== this.#state) {
-      this.#state = state;
-      this.ioLoop.updateHandler(this.socket, state);
+    for (const p of this.#polls) interest |= p.flags;
+    if (interest !== this.#interest) {
+      this.#interest = interest;
+      this.ioLoop.updateHandler(this.socket, interest);
     }
   }
 
