@@ -111,7 +111,8 @@ Deno.test("examples/http_gateway.ts", async (t) => {
     await t.step(
       "a slow request gets 504 after the timeout; others do not wait",
       async () => {
-        const slow = get(client, `${server.url}sleep?ms=30000`); // still asleep at exit;
+        // Still asleep at exit: the example must not wait for it.
+        const slow = get(client, `${server.url}sleep?ms=30000`);
         const fast = await get(client, `${server.url}sleep?ms=10`);
         assert.equal(fast.status, 200, fast.body);
         assert.match(fast.body, /^slept 10 ms/);
@@ -245,4 +246,64 @@ Deno.test("examples/sse.ts", async (t) => {
   } finally {
     await assertInterrupts(server, "sse");
   }
+});
+
+Deno.test("examples/http_gateway.ts and sse.ts exit 0 on SIGINT with clients connected, 10 times each", async () => {
+  using client = Deno.createHttpClient({});
+  const run = async (name: string) => {
+    const server = await start(name);
+    if (name === "sse") {
+      const reader = await openEvents(client, server.url);
+      const stop = assertInterrupts(server, name);
+      for (;;) if ((await reader.read()).done) break;
+      await stop;
+    } else {
+      const pending = get(client, `${server.url}sleep?ms=30000`);
+      await get(client, `${server.url}upper?text=x`); // the slow one is in
+      await assertInterrupts(server, name);
+      assert.equal((await pending).status, 504);
+    }
+  };
+  for (let round = 0; round < 5; round++) {
+    await Promise.all(["http_gateway", "sse"].flatMap((n) => [run(n), run(n)]));
+  }
+});
+
+Deno.test("examples/http_gateway.ts and sse.ts report bad arguments in one line", async () => {
+  const cases: [string, string[], RegExp][] = [
+    [
+      "http_gateway",
+      ["bogus://x"],
+      /^http_gateway: Cannot bind to "bogus:\/\/x"/,
+    ],
+    ["sse", ["bogus://x"], /^sse: Cannot bind to "bogus:\/\/x"/],
+    [
+      "sse",
+      ["tcp://127.0.0.1:*", "0", "http"],
+      /^sse: Cannot parse the port: expected an integer 0-65535, got "http"$/,
+    ],
+  ];
+  await Promise.all(cases.map(async ([name, args, message]) => {
+    const r = await runDeno(["run", ...FLAGS, example(name), ...args]);
+    assert.equal(r.code, 1);
+    assert.equal(r.stdout, "");
+    assert.match(r.stderr.trim(), message);
+    assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);
+  }));
+});
+
+Deno.test("examples/sse.ts with a count publishes that many updates and exits 0", async () => {
+  const r = await runDeno([
+    "run",
+    ...FLAGS,
+    example("sse"),
+    "tcp://127.0.0.1:*",
+    "3",
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stderr, "");
+  assert.match(
+    r.stdout,
+    /^sse: listening on http:\/\/127\.0\.0\.1:\d+\/\nsse: closed\n$/,
+  );
 });
