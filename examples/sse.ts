@@ -31,7 +31,7 @@ const PAGE = `<!doctype html>
 <title>zmqloop updates</title>
 <h1>zmqloop updates</h1>
 <p id="status">connecting</p>
-<ol id="updates"></ol>
+<ul id="updates"></ul>
 <script>
   const status = document.getElementById("status");
   const list = document.getElementById("updates");
