@@ -50,13 +50,17 @@ const PAGE = `<!doctype html>
 </html>
 `;
 
-/** A ZeroMQ message `[topic, body]` as one SSE event. */
-function toEvents(): TransformStream<Uint8Array[], string> {
+/**
+ * ZeroMQ messages `[topic, body]` as SSE events; `onCancel` runs when the
+ * reader (the HTTP response) cancels.
+ */
+function toEvents(onCancel: () => void): TransformStream<Uint8Array[], string> {
   return new TransformStream({
     transform([topic, body], controller) {
       const data = decoder.decode(body).replaceAll("\n", "\ndata: ");
       controller.enqueue(`event: ${decoder.decode(topic)}\ndata: ${data}\n\n`);
     },
+    cancel: onCancel,
   });
 }
 
@@ -69,6 +73,9 @@ if (import.meta.main) {
       const publisher = own(context.socket(PUB));
       publisher.bind(endpoint);
       const address = boundEndpoint(publisher);
+
+      // Closed before the server shuts down, so every response ends.
+      const clients = new Set<ZMQStream>();
 
       own(Deno.serve({
         hostname: "127.0.0.1",
@@ -88,20 +95,16 @@ if (import.meta.main) {
         sub.socket.subscribe("message"); // the SSE event type
         sub.connect(address);
         clients.add(sub);
+        log(`a browser joined (${clients.size} open)`);
         // Ends when the SUB closes (at exit), or when the browser goes away:
-        // cancelling the response body cancels the pipe, and `cancel` closes
-        // the socket.
+        // that cancels the response body, and so the pipe back to toEvents.
         const body = sub.readable
-          .pipeThrough(toEvents())
-          .pipeThrough(new TextEncoderStream())
-          .pipeThrough(
-            new TransformStream({
-              cancel() {
-                sub.close(0);
-                clients.delete(sub);
-              },
-            }),
-          );
+          .pipeThrough(toEvents(() => {
+            sub.close(0);
+            clients.delete(sub);
+            log(`a browser left (${clients.size} open)`);
+          }))
+          .pipeThrough(new TextEncoderStream());
         return new Response(body, {
           headers: {
             "content-type": "text/event-stream",
@@ -110,8 +113,7 @@ if (import.meta.main) {
         });
       }));
 
-      // Closed before the server shuts down, so every response ends.
-      const clients = new Set<ZMQStream>();
+      // At exit, before the server shuts down: every event stream ends.
       own({ stop: () => clients.forEach((sub) => sub.close(0)) });
 
       let seq = 0;

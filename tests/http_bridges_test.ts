@@ -11,59 +11,83 @@ const FLAGS = ["--allow-ffi", "--allow-env", "--allow-net=127.0.0.1"];
 const example = (name: string) =>
   new URL(`../examples/${name}.ts`, import.meta.url).pathname;
 
-/** A running example: its URL, and how to stop it and read its output. */
+/** A running example: its URL, its output so far, and how to stop it. */
 interface Server {
   url: string;
   child: Deno.ChildProcess;
+  /** Resolves once stdout matches `pattern` (bounded by the deadline). */
+  waitFor(pattern: RegExp): Promise<void>;
   /**
    * Sends SIGINT (once), then resolves with the exit code and all output.
    */
-  interrupt(): Promise<{ code: number; out: string; stderr: string }>;
+  interrupt(): Promise<Exit>;
+  /** Resolves with the exit code and all output once it exits by itself. */
+  exited(): Promise<Exit>;
+}
+
+/** How an example ended. */
+interface Exit {
+  code: number;
+  out: string;
+  stderr: string;
 }
 
 /** Starts an example on a free port; resolves once it listens. */
-async function start(name: string, args: string[] = []): Promise<Server> {
+async function start(
+  name: string,
+  args = ["tcp://127.0.0.1:*", "0"],
+): Promise<Server> {
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", ...FLAGS, example(name), "tcp://127.0.0.1:*", "0", ...args],
+    args: ["run", ...FLAGS, example(name), ...args],
     stdout: "piped",
     stderr: "piped",
     stdin: "null",
     env: { NO_COLOR: "1" },
   }).spawn();
   const deadline = setTimeout(() => child.kill("SIGKILL"), 20_000);
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  // All of stdout, read as it comes; `changed` resolves on each chunk.
   let out = "";
-  const listening = /listening on (http:\/\/\S+)\n/;
-  while (!listening.test(out)) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    out += value;
-  }
-  const url = out.match(listening)?.[1];
-  if (url === undefined) {
-    const stderr = await new Response(child.stderr).text();
-    await child.status;
-    clearTimeout(deadline);
-    throw new Error(`${name} did not start: ${out}${stderr}`);
-  }
-  let exit: Promise<{ code: number; out: string; stderr: string }>;
-  return {
-    url,
-    child,
-    interrupt: () => exit ??= stop(),
-  };
-  async function stop() {
-    child.kill("SIGINT");
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      out += value;
+  let changed = Promise.withResolvers<boolean>();
+  const reading = (async () => {
+    for await (
+      const text of child.stdout.pipeThrough(new TextDecoderStream())
+    ) {
+      out += text;
+      changed.resolve(true);
+      changed = Promise.withResolvers();
     }
+    changed.resolve(false);
+  })();
+  const waitFor = async (pattern: RegExp) => {
+    while (!pattern.test(out)) {
+      if (!await changed.promise) {
+        throw new Error(`${name} ended before printing ${pattern}: ${out}`);
+      }
+    }
+  };
+  let exit: Promise<Exit> | undefined;
+  const stop = async (signal?: Deno.Signal): Promise<Exit> => {
+    if (signal) child.kill(signal);
+    await reading;
     const stderr = await new Response(child.stderr).text();
     const { code } = await child.status;
     clearTimeout(deadline);
     return { code, out, stderr };
+  };
+  const listening = /listening on (http:\/\/\S+)\n/;
+  try {
+    await waitFor(listening);
+  } catch (error) {
+    const { stderr } = await stop("SIGINT");
+    throw new Error(`${(error as Error).message}${stderr}`);
   }
+  return {
+    url: out.match(listening)![1]!,
+    child,
+    waitFor,
+    interrupt: () => exit ??= stop("SIGINT"),
+    exited: () => exit ??= stop(),
+  };
 }
 
 /** Asserts a clean exit on SIGINT: code 0, "<name>: closed", no stderr. */
@@ -155,6 +179,19 @@ Deno.test("examples/http_gateway.ts", async (t) => {
   } finally {
     await assertInterrupts(server, "http_gateway");
   }
+
+  await t.step("with a count, exits 0 after answering that many", async () => {
+    const counted = await start("http_gateway", ["tcp://127.0.0.1:*", "2"]);
+    const replies = await Promise.all([
+      get(client, `${counted.url}upper?text=a`),
+      get(client, `${counted.url}nowhere`),
+    ]);
+    assert.deepEqual(replies.map((r) => r.status), [200, 404]);
+    const r = await counted.exited();
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stderr, "");
+    assert.match(r.out, /http_gateway: closed\n$/);
+  });
 });
 
 /** Reads SSE events from a response until `n` have arrived. */
