@@ -142,15 +142,14 @@ if (import.meta.main) {
       let answered = 0;
       const ask = async (op: string, arg: string, signal: AbortSignal) => {
         const id = String(++nextId);
-        const { promise, resolve, reject } = Promise.withResolvers<
-          Uint8Array[]
-        >();
-        pending.set(id, resolve);
-        const onAbort = () => reject(signal.reason);
+        const reply = Promise.withResolvers<Uint8Array[]>();
+        pending.set(id, reply.resolve);
+        const onAbort = () => reply.reject(signal.reason);
         signal.addEventListener("abort", onAbort, { once: true });
         try {
-          await front.sendMultipart([id, "", op, arg], 0, { signal });
-          return await promise;
+          // A send still queued when the signal aborts is dropped, unsent.
+          const send = front.sendMultipart([id, "", op, arg], 0, { signal });
+          return (await Promise.all([reply.promise, send]))[0];
         } finally {
           pending.delete(id);
           signal.removeEventListener("abort", onAbort);
