@@ -14,7 +14,8 @@
  * Every peer is its own process (this file, with `peer MODE`, is the
  * zmqloop side; bench/zeromqjs_async_peer.mjs the Node side; pyzmq's is
  * inline below). Each row is the best of `--rounds=R` (default 1) runs.
- * `--quick` runs small counts (a smoke run); `--only=a,b,c,d` picks rows.
+ * `--quick` runs small counts (a smoke run), `--recv=N --rt=N --send=N` set
+ * them; `--only=a,b,c,d` picks rows.
  * Writes bench/results/async.json.
  *
  * Needs gcc and zmq.h (`deno task setup --bench`), /usr/bin/python3 with
@@ -255,9 +256,11 @@ async function main() {
   const only = arg("only")?.split(",");
   const rounds = Number(arg("rounds") ?? 1);
   const wants = (row: string) => !only || only.includes(row);
-  const RECV = quick ? 50_000 : 1_000_000;
-  const RT = quick ? 2_000 : 20_000;
-  const SEND = quick ? 20_000 : 200_000;
+  const count = (name: string, full: number, small: number) =>
+    Number(arg(name) ?? (quick ? small : full));
+  const RECV = count("recv", 1_000_000, 50_000);
+  const RT = count("rt", 20_000, 2_000);
+  const SEND = count("send", 200_000, 20_000);
 
   const bin = `${here}bin/zmqbench`;
   await build(bin);
