@@ -330,27 +330,25 @@ async function main() {
     const cRate = (await recvRate(c, "pull"))!;
     const nodeRate = await recvRate(node, "pull");
     const pyRate = await recvRate(py, "pull");
-    if (wants("a")) {
+    const recvRow = async (label: string, mode: string, targets: string) =>
       rows.push({
-        row: `a. for await AsyncSocket PULL, ${RECV} x 16 B from a C PUSH`,
+        row: `${label}, ${RECV} x 16 B from a C PUSH`,
         unit: "msg/s",
-        zmqloop: (await recvRate(zmqloop, "pull-async"))!,
+        zmqloop: (await recvRate(zmqloop, mode))!,
         c: cRate,
         zeromqjs: nodeRate,
         pyzmq: pyRate,
-        targets: ">= 5x zeromq.js, >= 0.4x C",
+        targets,
       });
+    if (wants("a")) {
+      await recvRow(
+        "a. for await AsyncSocket PULL",
+        "pull-async",
+        ">= 5x zeromq.js, >= 0.4x C",
+      );
     }
     if (wants("d")) {
-      rows.push({
-        row: `d. for await ZMQStream PULL, ${RECV} x 16 B from a C PUSH`,
-        unit: "msg/s",
-        zmqloop: (await recvRate(zmqloop, "pull-stream"))!,
-        c: cRate,
-        zeromqjs: nodeRate,
-        pyzmq: pyRate,
-        targets: "as a.",
-      });
+      await recvRow("d. for await ZMQStream PULL", "pull-stream", "as a.");
     }
   }
 
