@@ -101,13 +101,6 @@ export function streamOf(socket: Socket): ZMQStream | undefined {
 
 const streams = new WeakMap<Socket, ZMQStream>();
 
-function orClosed(msg: Message | null): Message {
-  if (msg === null) {
-    throw new ZMQError(ENOTSOCK, "Cannot receive", "the stream was closed");
-  }
-  return msg;
-}
-
 function checkCallback(cb: unknown, what: string): void {
   if (cb !== null && cb !== undefined && typeof cb !== "function") {
     throw new TypeError(
@@ -424,7 +417,7 @@ export class ZMQStream
     return this.#readable ??= readableOf((signal) =>
       this.#closed
         ? Promise.resolve(null)
-        : this.#next(signal, true, -1) as Promise<Uint8Array[] | null>
+        : this.#next(signal, true, -1, true) as Promise<Uint8Array[] | null>
     );
   }
 
@@ -457,7 +450,7 @@ export class ZMQStream
     const iterator: AsyncIterableIterator<Uint8Array[]> = {
       next: async (): Promise<IteratorResult<Uint8Array[]>> => {
         if (this.#closed) return { done: true, value: undefined };
-        const msg = await this.#next(signal, true, -1);
+        const msg = await this.#next(signal, true, -1, true);
         return msg === null
           ? { done: true, value: undefined }
           : { done: false, value: msg as Uint8Array[] };
@@ -793,9 +786,14 @@ export class ZMQStream
   recvMultipart(
     options: { signal?: AbortSignal; copy?: boolean } = {},
   ): Promise<Uint8Array[] | Frame[]> {
-    return this.#next(options.signal, options.copy !== false, -1).then(
-      orClosed,
-    );
+    return this.#next(
+      options.signal,
+      options.copy !== false,
+      -1,
+      false,
+    ) as Promise<
+      Message
+    >;
   }
 
   /** @internal a receive bounded by `timeout` ms (>= 0), rejecting with `Again`. */
@@ -804,13 +802,19 @@ export class ZMQStream
     signal: AbortSignal | undefined,
     timeout: number,
   ): Promise<Message> {
-    return this.#next(signal, copy, timeout).then(orClosed);
+    return this.#next(signal, copy, timeout, false) as Promise<Message>;
   }
 
+  /**
+   * The one receive path: a message waiting is taken at once; otherwise a
+   * waiter is queued. A close settles it with null when `endOnClose` (an
+   * iteration ends), else rejects it with ENOTSOCK.
+   */
   #next(
     signal: AbortSignal | undefined,
     copy: boolean,
     timeout: number,
+    endOnClose: boolean,
   ): Promise<Message | null> {
     try {
       this.#usable("receive");
@@ -848,7 +852,15 @@ export class ZMQStream
         copy,
         resolve: (msg) => {
           settle();
-          resolve(msg);
+          if (msg === null && !endOnClose) {
+            reject(
+              new ZMQError(
+                ENOTSOCK,
+                "Cannot receive",
+                "the stream was closed",
+              ),
+            );
+          } else resolve(msg);
         },
         reject: (error) => {
           settle();
