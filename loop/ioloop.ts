@@ -30,6 +30,15 @@ import {
   Waker,
 } from "./native.ts";
 import { Timeout, TimeoutHeap } from "./timeouts.ts";
+import {
+  addCloseListener,
+  callUser,
+  reportError,
+  runCloseListeners,
+} from "./_internal.ts";
+
+/** The longest single native wait (libc takes an `int` of ms). */
+const MAX_PARK_MS = 2 ** 31 - 1;
 
 /** What a handler is registered on: a zmq `Socket` or a raw file descriptor. */
 export type Target = Socket | number;
@@ -124,8 +133,16 @@ function checkFunction(fn: unknown, what: string): void {
   }
 }
 
+/** A time in ms: any number but NaN (Infinity means never). */
 function checkTime(value: unknown, what: string): number {
-  if (typeof value !== "number" || Number.isNaN(value)) {
+  if (typeof value !== "number") {
+    throw new TypeError(
+      `Cannot ${what}: expected a number of milliseconds, got ${
+        describe(value)
+      }`,
+    );
+  }
+  if (Number.isNaN(value)) {
     throw new RangeError(
       `Cannot ${what}: expected a number of milliseconds, got ${
         typeof value === "number" ? value : describe(value)
@@ -202,13 +219,28 @@ export class IOLoop {
    * @param options spin window and turn budget
    */
   constructor(options: IOLoopOptions = {}) {
-    this.#spinWindow = options.spinWindow ?? 0.3;
-    this.#turnBudget = options.turnBudget ?? 4;
-    if (!(this.#spinWindow >= 0) || !(this.#turnBudget > 0)) {
-      throw new RangeError(
-        `Cannot create an IOLoop: spinWindow must be >= 0 and turnBudget > 0, got ${this.#spinWindow} and ${this.#turnBudget}`,
+    if (typeof options !== "object" || options === null) {
+      throw new TypeError(
+        `Cannot create an IOLoop: expected an options object, got ${
+          describe(options)
+        }`,
       );
     }
+    const spinWindow = options.spinWindow ?? 0.3;
+    const turnBudget = options.turnBudget ?? 4;
+    if (
+      typeof spinWindow !== "number" || !(spinWindow >= 0) ||
+      typeof turnBudget !== "number" || !(turnBudget > 0) ||
+      !Number.isFinite(spinWindow) || !Number.isFinite(turnBudget)
+    ) {
+      throw new RangeError(
+        `Cannot create an IOLoop: spinWindow must be a finite number >= 0 and turnBudget a finite number > 0, got ${
+          String(spinWindow)
+        } and ${String(turnBudget)}`,
+      );
+    }
+    this.#spinWindow = spinWindow;
+    this.#turnBudget = turnBudget;
   }
 
   /** The process-wide default loop (a new one once the last was closed). */
@@ -326,7 +358,8 @@ export class IOLoop {
 
   /**
    * Runs `callback(...args)` on the next pass of the loop (never inside this
-   * call). FIFO.
+   * call). FIFO. A callback that throws, or returns a Promise that rejects,
+   * is reported to `errorHandler`.
    *
    * @param callback the function
    * @param args its arguments
@@ -375,7 +408,9 @@ export class IOLoop {
   }
 
   /**
-   * Runs `callback(...args)` after `delay` ms (negative: as soon as possible).
+   * Runs `callback(...args)` after `delay` ms (negative: as soon as possible;
+   * `Infinity`: never, as in tornado). A callback that throws, or returns a
+   * Promise that rejects, is reported to `errorHandler`.
    *
    * @param delay milliseconds
    * @param callback the function
@@ -437,14 +472,23 @@ export class IOLoop {
   }
 
   /**
-   * Cancels a timeout; safe twice and after it fired.
+   * Cancels a timeout; safe twice, after it fired and once the loop is
+   * closed.
    *
-   * @param timeout a handle from `callLater`, `callAt` or `addTimeout`
+   * @param timeout a handle from this loop's `callLater`, `callAt` or `addTimeout`
+   * @throws {TypeError} when timeout is not a Timeout
+   * @throws {RangeError} when it belongs to another loop (it would not be
+   * cancelled, so this is a bug worth hearing about)
    */
   removeTimeout(timeout: Timeout): void {
     if (!(timeout instanceof Timeout)) {
       throw new TypeError(
         `Cannot remove a timeout: expected a Timeout, got ${describe(timeout)}`,
+      );
+    }
+    if (!this.#timeouts.owns(timeout) && !this.#closed) {
+      throw new RangeError(
+        "Cannot remove a timeout: it was scheduled on another IOLoop (call that loop's removeTimeout)",
       );
     }
     this.#timeouts.cancel(timeout);
@@ -494,9 +538,10 @@ export class IOLoop {
    * Runs `fn` on the loop and returns its result (awaited when a Promise).
    *
    * @param fn the function
-   * @param options `timeout` in ms: reject when `fn` takes longer
+   * @param options `timeout` in ms: reject when `fn` takes longer (`Infinity`: never)
    * @returns fn's result
    * @throws {Error} (as a rejection) fn's error, or a timeout naming the time
+   * @throws {LoopClosedError} (as a rejection) when the loop closes first
    */
   runSync<T>(
     fn: () => T | Promise<T>,
@@ -513,9 +558,14 @@ export class IOLoop {
         if (settled) return;
         settled = true;
         if (timer) this.#timeouts.cancel(timer);
+        unlisten();
         if (ok) resolve(value as T);
         else reject(value);
       };
+      const unlisten = addCloseListener(
+        this,
+        () => finish(false, new LoopClosedError("finish IOLoop.runSync()")),
+      );
       if (limit !== undefined) {
         timer = this.callLater(limit, () =>
           finish(
@@ -552,6 +602,7 @@ export class IOLoop {
     this.#timeouts.clear();
     this.stop();
     this.#stopRequested = false;
+    runCloseListeners(this);
     if (options.allFds) {
       for (const reg of regs) {
         if (reg.socket) reg.socket.close();
@@ -597,11 +648,7 @@ export class IOLoop {
   }
 
   #report(error: unknown): void {
-    try {
-      this.errorHandler(error);
-    } catch (inner) {
-      console.error("IOLoop: the error handler threw:", inner, error);
-    }
+    reportError(this, error);
   }
 
   /** One turn: passes until idle or out of budget, then spin, park or sleep. */
@@ -645,11 +692,7 @@ export class IOLoop {
       const batch = this.#callbacks;
       this.#callbacks = [];
       for (const [fn, args] of batch) {
-        try {
-          fn(...args);
-        } catch (error) {
-          this.#report(error);
-        }
+        callUser(this, fn, ...args);
         if (this.#closed) return true;
       }
       worked = true;
@@ -665,11 +708,7 @@ export class IOLoop {
         const fn = t.callback!, args = t.args;
         t.callback = null;
         t.args = [];
-        try {
-          fn(...args);
-        } catch (error) {
-          this.#report(error);
-        }
+        callUser(this, fn, ...args);
         worked = true;
         if (this.#closed) return true;
       }
@@ -696,8 +735,9 @@ export class IOLoop {
           }
         } else ready = reg.ready & (reg.events | POLLERR);
         if (ready) {
-          this.#call(reg, ready);
-          worked = true;
+          // A handler that returns false made no progress (a writer whose
+          // peer is full, say): that is not work, so the loop may park.
+          if (this.#call(reg, ready)) worked = true;
           if (this.#closed) return true;
         }
       }
@@ -705,13 +745,11 @@ export class IOLoop {
     return worked;
   }
 
-  #call(reg: Registration, events: number): void {
-    try {
-      reg.hot = reg.handler(reg.target, events) === true && reg.socket !== null;
-    } catch (error) {
-      reg.hot = false;
-      this.#report(error);
-    }
+  /** Calls a handler; returns false when it said it made no progress. */
+  #call(reg: Registration, events: number): boolean {
+    const result = callUser(this, reg.handler, reg.target, events);
+    reg.hot = result === true && reg.socket !== null;
+    return result !== false;
   }
 
   /** Readiness of raw fds now (a zero-timeout poll on this thread). */
@@ -734,7 +772,8 @@ export class IOLoop {
   /** Nothing ran: spin a little after activity, else park (or go idle). */
   #idle(): void {
     const now = performance.now();
-    const deadline = this.#timeouts.peekDeadline();
+    let deadline = this.#timeouts.peekDeadline();
+    if (deadline === Infinity) deadline = undefined; // never: nothing to wait for
     if (
       this.#callbacks.length ||
       (deadline !== undefined && deadline - now < 1)
@@ -759,7 +798,11 @@ export class IOLoop {
       setImmediate(this.#run);
       return;
     }
-    this.#parkNow(deadline === undefined ? -1 : Math.floor(deadline - now));
+    this.#parkNow(
+      deadline === undefined
+        ? -1
+        : Math.min(MAX_PARK_MS, Math.max(0, Math.floor(deadline - now))),
+    );
   }
 
   #parkNow(timeoutMs: number): void {
@@ -778,9 +821,13 @@ export class IOLoop {
     });
     this.#state = "parked";
     this.#stats.parks++;
-    const park = native().poll_async(fds, BigInt(n), timeoutMs);
-    this.#park = park;
-    park.then(() => {
+    let park: Promise<unknown>;
+    try {
+      park = native().poll_async(fds, BigInt(n), timeoutMs);
+    } catch (error) {
+      park = Promise.reject(error);
+    }
+    const after = () => {
       this.#park = null;
       if (this.#closed) {
         this.#closeWaker();
@@ -788,6 +835,12 @@ export class IOLoop {
       }
       waker.drain();
       this.#turn();
+    };
+    this.#park = park = park.then(after, (error) => {
+      // A wait that failed: report it, then go on after a short sleep (not
+      // at once, so a wait that keeps failing does not spin).
+      this.#report(error);
+      return new Promise((r) => setTimeout(r, 10)).then(after);
     });
   }
 }

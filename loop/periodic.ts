@@ -6,13 +6,15 @@
  */
 
 import { describe } from "../ffi/bytes.ts";
-import { IOLoop } from "./ioloop.ts";
+import { IOLoop, LoopClosedError } from "./ioloop.ts";
 import type { Timeout } from "./timeouts.ts";
+import { reportError } from "./_internal.ts";
 
 /** Options of a `PeriodicCallback`. */
 export interface PeriodicCallbackOptions {
   /**
-   * Randomises each period by `period × (1 + jitter × (random − 0.5))`.
+   * Randomises each period by `period × (1 + jitter × (random − 0.5))`; a
+   * finite number from 0 to 1 (0.1 is ±5%).
    * @default 0
    */
   jitter?: number;
@@ -24,7 +26,8 @@ export interface PeriodicCallbackOptions {
  * Calls `callback` every `callbackTime` ms once started. The first call comes
  * one period after `start()`. A callback that returns a Promise is awaited
  * before the next run is scheduled, so runs never overlap. A callback that
- * throws is reported by the loop and the schedule goes on.
+ * throws, or whose Promise rejects, is reported to the loop's
+ * `errorHandler` and the schedule goes on.
  *
  * @example A heartbeat
  * ```ts
@@ -54,10 +57,13 @@ export class PeriodicCallback {
    * Creates a stopped periodic callback.
    *
    * @param callback the function to call
-   * @param callbackTime the period in ms (> 0)
+   * @param callbackTime the period in ms (> 0 and finite; 3e9, about 35
+   * days, is fine)
    * @param options jitter and the loop
-   * @throws {TypeError} when callback is not a function
-   * @throws {RangeError} when callbackTime is not a positive number
+   * @throws {TypeError} when callback is not a function, options not an
+   * object or ioLoop not an IOLoop
+   * @throws {RangeError} when callbackTime is not a positive finite number
+   * or jitter not a number from 0 to 1
    */
   constructor(
     callback: () => unknown,
@@ -81,11 +87,25 @@ export class PeriodicCallback {
         }`,
       );
     }
+    if (typeof options !== "object" || options === null) {
+      throw new TypeError(
+        `Cannot create a PeriodicCallback: expected an options object, got ${
+          describe(options)
+        }`,
+      );
+    }
     const jitter = options.jitter ?? 0;
-    if (typeof jitter !== "number" || !(jitter >= 0)) {
+    if (typeof jitter !== "number" || !(jitter >= 0 && jitter <= 1)) {
       throw new RangeError(
-        `Cannot create a PeriodicCallback: jitter must be a number >= 0, got ${
-          String(jitter)
+        `Cannot create a PeriodicCallback: jitter must be a number from 0 to 1, got ${
+          typeof jitter === "number" ? jitter : describe(jitter)
+        }`,
+      );
+    }
+    if (options.ioLoop !== undefined && !(options.ioLoop instanceof IOLoop)) {
+      throw new TypeError(
+        `Cannot create a PeriodicCallback: ioLoop must be an IOLoop, got ${
+          describe(options.ioLoop)
         }`,
       );
     }
@@ -95,9 +115,16 @@ export class PeriodicCallback {
     this.#loop = options.ioLoop ?? IOLoop.instance();
   }
 
-  /** Starts calling; a no-op when running. */
+  /**
+   * Starts calling; a no-op when running.
+   *
+   * @throws {LoopClosedError} when its loop is closed (nothing changes)
+   */
   start(): void {
     if (this.#running) return;
+    if (this.#loop.closed) {
+      throw new LoopClosedError("start a PeriodicCallback");
+    }
     this.#running = true;
     this.#next = this.#loop.time();
     this.#scheduleNext();
@@ -112,8 +139,9 @@ export class PeriodicCallback {
     }
   }
 
-  /** Whether it is started. */
+  /** Whether it is started (false once its loop has closed). */
   isRunning(): boolean {
+    if (this.#running && this.#loop.closed) this.stop();
     return this.#running;
   }
 
@@ -127,12 +155,16 @@ export class PeriodicCallback {
       this.#scheduleNext();
       throw error; // the loop reports it
     }
-    if (result instanceof Promise) {
-      result.then(
+    if (
+      result !== null && typeof result === "object" &&
+      typeof (result as { then?: unknown }).then === "function"
+    ) {
+      // Await it (runs never overlap); a rejection is reported.
+      Promise.resolve(result).then(
         () => this.#scheduleNext(),
         (error) => {
           this.#scheduleNext();
-          if (!this.#loop.closed) this.#loop.errorHandler(error);
+          reportError(this.#loop, error);
         },
       );
     } else this.#scheduleNext();

@@ -27,6 +27,8 @@ export class Timeout {
   callback: ((...args: unknown[]) => unknown) | null;
   /** @internal its arguments */
   args: unknown[];
+  /** @internal the heap (hence the loop) it was scheduled on */
+  heap: object | null = null;
 
   /**
    * Creates a timeout (internal: use the IOLoop's methods).
@@ -71,6 +73,7 @@ export class TimeoutHeap {
 
   /** Adds a timeout. */
   push(t: Timeout): void {
+    t.heap = this;
     const items = this.#items;
     items.push(t);
     this.#live++;
@@ -83,9 +86,14 @@ export class TimeoutHeap {
     }
   }
 
+  /** Whether `t` was scheduled on this heap. */
+  owns(t: Timeout): boolean {
+    return t.heap === this;
+  }
+
   /** Marks a timeout cancelled; returns whether it was live. */
   cancel(t: Timeout): boolean {
-    if (t.callback === null) return false;
+    if (t.callback === null || t.heap !== this) return false;
     t.callback = null;
     t.args = [];
     this.#live--;
