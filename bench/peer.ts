@@ -9,6 +9,8 @@
  *   push-stream EP N SIZE      PUSH ZMQStream sending with sendMultipart
  *   idle SECONDS SOCKETS       a loop with idle sockets: CPU time used
  *   timers COUNT DELAY         callLater(DELAY) lateness: median, p99
+ *   neighbours IDLE N          one busy inproc PUSH->PULL stream pair beside
+ *                              IDLE idle PULL streams (onRecv set): msg/s
  */
 
 import {
@@ -16,6 +18,7 @@ import {
   IOLoop,
   LAST_ENDPOINT,
   LINGER,
+  MAX_SOCKETS,
   PULL,
   PUSH,
   REP,
@@ -173,6 +176,42 @@ switch (mode) {
       medianMs: late[Math.floor(count / 2)],
       p99Ms: late[Math.min(count - 1, Math.floor(count * 0.99))],
     });
+    break;
+  }
+  case "neighbours": {
+    const idle = Number(args[0]), n = Number(args[1]);
+    ctx.set(MAX_SOCKETS, idle + 100);
+    const idlers = Array.from({ length: idle }, (_, i) => {
+      const s = new ZMQStream(ctx.socket(PULL), loop);
+      s.bind(`inproc://idle-${i}`);
+      s.onRecv(() => {
+        throw new Error("An idle neighbour received a message");
+      });
+      return s;
+    });
+    const pull = new ZMQStream(ctx.socket(PULL), loop);
+    const push = new ZMQStream(ctx.socket(PUSH), loop);
+    pull.bind("inproc://busy");
+    push.connect("inproc://busy");
+    const payload = new Uint8Array(16).fill(120);
+    let queued = 0, received = 0;
+    // Keep about 1000 messages queued: refill as they are written.
+    const refill = () => {
+      while (queued < n && push.sendQueueLength < 1000) {
+        push.send(payload);
+        queued++;
+      }
+    };
+    push.onSend(refill);
+    const t0 = performance.now();
+    pull.onRecv(() => {
+      if (++received === n) loop.stop();
+    });
+    refill();
+    await loop.start();
+    const seconds = (performance.now() - t0) / 1000;
+    out({ rate: Math.round(n / seconds), examined: loop.stats });
+    for (const s of [...idlers, pull, push]) s.close(0);
     break;
   }
   default:

@@ -2,15 +2,30 @@
  * `IOLoop`: a tornado-style event loop for ZeroMQ sockets and raw file
  * descriptors, driven by Deno's own event loop.
  *
- * One turn: run the ready callbacks (the queue is swapped, so callbacks added
- * now run in the next pass), then the due timeouts, then every handler whose
- * socket is ready (read from `ZMQ_EVENTS`, so handlers see level-triggered
- * readiness although `ZMQ_FD` is edge-triggered). While passes find work,
- * repeat, up to a time budget, then yield with `setImmediate` so Deno's other
- * I/O is served. With nothing ready: spin briefly with `setImmediate` hops if
- * there was recent activity and a handler waits to read, then park in one native `poll()` on every
- * socket's `ZMQ_FD`, every raw fd and a wake fd, bounded by the next
- * deadline.
+ * One pass: run the ready callbacks (the queue is swapped, so callbacks added
+ * now run in the next pass), then the due timeouts, then the handlers of the
+ * registrations that may be ready. Those are only: the ones whose fd the
+ * kernel reported (a socket's `ZMQ_FD`, or a raw fd), the ones whose handler
+ * ran in the last pass (re-checked, since `ZMQ_FD` does not fire again for
+ * messages already queued: a "hot" one, whose handler returned `true`, is
+ * called again at once, any other has its `ZMQ_EVENTS` read), and the ones
+ * added or updated since. So a pass costs the same with 10 or 10,000 idle
+ * sockets registered, and handlers still see level-triggered readiness
+ * although `ZMQ_FD` is edge-triggered. While passes find work, repeat, up to
+ * a time budget, then yield with `setImmediate` so Deno's other I/O is
+ * served. With nothing ready: spin briefly with `setImmediate` hops if there
+ * was recent activity and a handler waits to read, then park in one native
+ * wait (Linux: `epoll_wait` on a set holding every fd and a wake fd; other
+ * POSIX systems: `poll()`), on Deno's thread pool, bounded by the next
+ * deadline. `loop/_parker.ts` holds both waits.
+ *
+ * A socket touched by code outside its handler (a `send` from another
+ * socket's handler, say) can have its `ZMQ_FD` reset without the loop
+ * seeing it. Two things cover that: a socket that calls
+ * `socket[SOCKET_TOUCHED]?.()` after each native call gets re-checked at
+ * once, and a sweep re-reads every registration's readiness at most every
+ * 100 ms while the loop is active (and once more before it parks with no
+ * limit), so nothing waits longer.
  *
  * @module
  */
@@ -19,16 +34,8 @@ import { setImmediate } from "node:timers";
 import { Socket } from "../ffi/socket.ts";
 import { POLLERR, POLLIN, POLLOUT } from "../ffi/constants.ts";
 import { describe } from "../ffi/bytes.ts";
-import {
-  native,
-  POLLFD_SIZE,
-  SYS_POLLERR,
-  SYS_POLLHUP,
-  SYS_POLLIN,
-  SYS_POLLNVAL,
-  SYS_POLLOUT,
-  Waker,
-} from "./native.ts";
+import { native } from "./native.ts";
+import { newParker, type Parker, pollNow } from "./_parker.ts";
 import { Timeout, TimeoutHeap } from "./timeouts.ts";
 import {
   addCloseListener,
@@ -39,6 +46,17 @@ import {
 
 /** The longest single native wait (libc takes an `int` of ms). */
 const MAX_PARK_MS = 2 ** 31 - 1;
+/** While active, re-read every registration at most this often (ms). */
+const SWEEP_MS = 100;
+/** During busy passes, ask the kernel which fds fired every this many passes. */
+const KERNEL_EVERY = 32;
+
+/**
+ * The key of the function a registered zmq `Socket` may call after each
+ * native call on it (send, receive, `ZMQ_EVENTS`, close), so the loop
+ * re-checks it: `socket[SOCKET_TOUCHED]?.()`. Internal.
+ */
+export const SOCKET_TOUCHED: unique symbol = Symbol.for("zmqloop.touched");
 
 /** What a handler is registered on: a zmq `Socket` or a raw file descriptor. */
 export type Target = Socket | number;
@@ -76,8 +94,15 @@ export interface LoopStats {
   turns: number;
   /** Passes over callbacks, timeouts and handlers. */
   passes: number;
-  /** Native waits (libc `poll()` on the thread pool). */
+  /** Native waits (`epoll_wait` or `poll()` on the thread pool). */
   parks: number;
+  /**
+   * Registrations examined (readiness read or handler called), summed over
+   * passes: with idle sockets registered, this grows with the busy ones only.
+   */
+  examined: number;
+  /** Sweeps: passes that re-read every registration (see the module doc). */
+  sweeps: number;
 }
 
 /**
@@ -113,11 +138,17 @@ interface Registration {
   fd: number;
   events: number;
   handler: Handler;
-  /** Raw fds: readiness from the last zero-timeout poll. */
+  /** Raw fds: readiness the kernel reported. */
   ready: number;
   /** The handler said it may have more: call it without reading EVENTS. */
   hot: boolean;
+  /** In the list of registrations the next pass examines. */
+  queued: boolean;
+  /** Removed (or replaced): skip it. */
+  removed: boolean;
 }
+
+type Touchable = Socket & { [SOCKET_TOUCHED]?: (() => void) | null };
 
 // idle: nothing pending; running: inside a turn (it re-checks everything);
 // scheduled: a setImmediate turn is pending; parked: in the native wait.
@@ -185,14 +216,25 @@ export class IOLoop {
   static readonly ERROR: number = POLLERR;
 
   #handlers = new Map<Target, Registration>();
-  #list: Registration[] = [];
-  #hasRawFds = false;
+  /** Registrations by fd (two may share one: a closed socket's, reused). */
+  #byFd = new Map<number, Registration[]>();
+  /** What the next pass examines. */
+  #examine: Registration[] = [];
+  /** Registrations whose interest includes READ (for the spin rule). */
+  #readers = 0;
+  #rawCount = 0;
+  #kernelDue = false;
+  #lastSweep = -Infinity;
+  /** The registration whose EVENTS or handler runs (its touches are the loop's own). */
+  #current: Registration | null = null;
+  /** Something ran since the last sweep. */
+  #dirty = false;
   #callbacks: [(...args: unknown[]) => unknown, unknown[]][] = [];
   #timeouts = new TimeoutHeap();
   #seq = 0;
   #state: State = "idle";
   #closed = false;
-  #waker: Waker | null = null;
+  #parker: Parker | null = null;
   #park: Promise<unknown> | null = null;
   #lastActivity = -Infinity;
   #spinWindow: number;
@@ -200,8 +242,13 @@ export class IOLoop {
   #stopRequested = false;
   #startResolve: (() => void) | null = null;
   #keepAlive: ReturnType<typeof setInterval> | undefined;
-  #rawPoll: Uint8Array = new Uint8Array(72);
-  #stats: LoopStats = { turns: 0, passes: 0, parks: 0 };
+  #stats: LoopStats = {
+    turns: 0,
+    passes: 0,
+    parks: 0,
+    examined: 0,
+    sweeps: 0,
+  };
   #run = () => this.#turn();
 
   /**
@@ -260,8 +307,9 @@ export class IOLoop {
   }
 
   /**
-   * Counters since the loop was made: turns (macrotasks), passes and native
-   * parks. Under load, passes far outnumber turns and parks.
+   * Counters since the loop was made: turns (macrotasks), passes, native
+   * parks, registrations examined and sweeps. Under load, passes far
+   * outnumber turns and parks.
    */
   get stats(): Readonly<LoopStats> {
     return { ...this.#stats };
@@ -317,10 +365,24 @@ export class IOLoop {
       handler,
       ready: 0,
       hot: false,
+      queued: false,
+      removed: false,
     };
+    // Watch first: a bad fd throws before anything changed.
+    const parker = this.#parker ??= newParker();
+    const shared = this.#byFd.get(fd);
+    parker.watch(fd, shared ? unionEvents([...shared, reg]) : watchOf(reg));
+    if (shared) shared.push(reg);
+    else this.#byFd.set(fd, [reg]);
     this.#handlers.set(target, reg);
-    this.#list = [...this.#handlers.values()];
-    this.#hasRawFds ||= socket === null;
+    if (events & POLLIN) this.#readers++;
+    if (socket) {
+      (socket as Touchable)[SOCKET_TOUCHED] = () => {
+        if (this.#current !== reg) this.#queue(reg);
+      };
+    } else this.#rawCount++;
+    this.#queue(reg);
+    this.#kernelDue = true;
     this.#wake();
   }
 
@@ -337,8 +399,16 @@ export class IOLoop {
     if (!reg) {
       throw new Error("Cannot update a handler: the target has none");
     }
+    if (events & POLLIN) this.#readers++;
+    if (reg.events & POLLIN) this.#readers--;
+    const was = reg.events;
     reg.events = events;
     reg.hot = false;
+    if (!reg.socket && was !== events) {
+      this.#parker!.watch(reg.fd, unionEvents(this.#byFd.get(reg.fd)!));
+      this.#kernelDue = true;
+    }
+    this.#queue(reg);
     this.#wake();
   }
 
@@ -348,10 +418,44 @@ export class IOLoop {
    * @param target the target
    */
   removeHandler(target: Target): void {
-    if (!this.#handlers.delete(target)) return;
-    this.#list = [...this.#handlers.values()];
-    this.#hasRawFds = this.#list.some((r) => r.socket === null);
+    const reg = this.#handlers.get(target);
+    if (!reg) return;
+    this.#handlers.delete(target);
+    this.#forget(reg);
     this.#wake();
+  }
+
+  /** Drops a registration from every index (not from #handlers). */
+  #forget(reg: Registration): void {
+    reg.removed = true;
+    reg.hot = false;
+    if (reg.events & POLLIN) this.#readers--;
+    if (reg.socket) {
+      const s = reg.socket as Touchable;
+      if (s[SOCKET_TOUCHED]) s[SOCKET_TOUCHED] = null;
+    } else this.#rawCount--;
+    const shared = this.#byFd.get(reg.fd);
+    if (!shared) return;
+    const rest = shared.filter((r) => r !== reg);
+    if (rest.length) {
+      this.#byFd.set(reg.fd, rest);
+      try {
+        this.#parker?.watch(reg.fd, unionEvents(rest));
+      } catch {
+        // the fd was closed meanwhile: the others will find out
+      }
+    } else {
+      this.#byFd.delete(reg.fd);
+      this.#parker?.unwatch(reg.fd);
+    }
+  }
+
+  /** Makes the next pass examine `reg`. */
+  #queue(reg: Registration): void {
+    if (reg.queued || reg.removed) return;
+    reg.queued = true;
+    this.#examine.push(reg);
+    if (this.#state === "parked") this.#wake();
   }
 
   // ---- callbacks and timeouts ----
@@ -595,9 +699,15 @@ export class IOLoop {
   close(options: { allFds?: boolean } = {}): void {
     if (this.#closed) return;
     this.#closed = true;
-    const regs = this.#list;
+    const regs = [...this.#handlers.values()];
     this.#handlers.clear();
-    this.#list = [];
+    for (const reg of regs) {
+      reg.removed = true;
+      if (reg.socket) (reg.socket as Touchable)[SOCKET_TOUCHED] = null;
+    }
+    this.#byFd.clear();
+    this.#examine = [];
+    this.#readers = this.#rawCount = 0;
     this.#callbacks = [];
     this.#timeouts.clear();
     this.stop();
@@ -609,8 +719,9 @@ export class IOLoop {
         else native().close(reg.fd);
       }
     }
-    if (this.#state === "parked") this.#waker?.wake(); // the park's end closes the waker
-    else this.#closeWaker();
+    // The park's end closes the parker (its fds are in use until then).
+    if (this.#state === "parked") this.#parker?.wake();
+    else this.#closeParker();
   }
 
   /** Same as `close()`. */
@@ -630,16 +741,17 @@ export class IOLoop {
     while (this.#park) await this.#park;
   }
 
-  #closeWaker(): void {
-    this.#waker?.close();
-    this.#waker = null;
+  #closeParker(): void {
+    this.#parker?.close();
+    this.#parker = null;
   }
 
   // ---- the engine ----
 
   /** Something changed: make sure a turn will run soon. */
   #wake(): void {
-    if (this.#state === "parked") this.#waker!.wake();
+    this.#dirty = true;
+    if (this.#state === "parked") this.#parker!.wake();
     else if (this.#state === "idle") {
       // (while "running", the turn's next pass sees the change)
       this.#state = "scheduled";
@@ -663,7 +775,7 @@ export class IOLoop {
     const end = start + this.#turnBudget;
     for (let passes = 1;; passes++) {
       this.#stats.passes++;
-      const worked = this.#pass();
+      const worked = this.#pass(passes);
       if (this.#closed) {
         this.#state = "idle";
         return;
@@ -673,6 +785,7 @@ export class IOLoop {
       if ((passes & 31) === 0) {
         const now = performance.now();
         this.#lastActivity = now;
+        if (this.#sweepDue(now)) this.#sweep(now);
         if (now >= end) {
           this.#state = "scheduled";
           setImmediate(this.#run);
@@ -685,7 +798,7 @@ export class IOLoop {
   }
 
   /** One pass; returns whether anything ran. */
-  #pass(): boolean {
+  #pass(n: number): boolean {
     let worked = false;
     // 1. callbacks queued before this pass
     if (this.#callbacks.length) {
@@ -713,60 +826,118 @@ export class IOLoop {
         if (this.#closed) return true;
       }
     }
-    // 3. ready handlers, once each
-    const list = this.#list;
-    if (list.length) {
-      if (this.#hasRawFds) this.#pollRawFds(list);
-      for (const reg of list) {
-        if (this.#handlers.get(reg.target) !== reg) continue; // removed meanwhile
+    // 3. the kernel's news: every pass when nothing else is queued, else
+    // every KERNEL_EVERY passes (a syscall; hot sockets need none)
+    if (
+      this.#byFd.size &&
+      (this.#kernelDue || this.#examine.length === 0 ||
+        n % KERNEL_EVERY === 0)
+    ) {
+      this.#kernelDue = false;
+      const parker = this.#parker!;
+      this.#fired(parker, parker.check());
+    }
+    // 4. the registrations that may be ready, once each
+    if (this.#examine.length) {
+      const batch = this.#examine;
+      this.#examine = [];
+      let examined = 0;
+      for (const reg of batch) {
+        reg.queued = false;
+        if (reg.removed) continue;
+        examined++;
         let ready: number;
-        if (reg.hot) ready = reg.events;
-        else if (reg.socket) {
+        if (!reg.socket) {
+          ready = reg.ready & (reg.events | POLLERR);
+          reg.ready = 0;
+        } else if (reg.hot) ready = reg.events;
+        else {
+          this.#current = reg;
           try {
             ready = reg.socket.events & reg.events;
           } catch (error) {
+            this.#current = null;
             if (reg.socket.closed) {
               // Closed underneath: tell the handler once, then forget it.
               this.removeHandler(reg.target);
               this.#call(reg, POLLERR);
-            } else this.#report(error); // keep the handler: it may recover
+              if (this.#closed) return true;
+            } else this.#report(error); // keep it: it may recover (a sweep retries)
             worked = true;
             continue;
           }
-        } else ready = reg.ready & (reg.events | POLLERR);
-        if (ready) {
-          // A handler that returns false made no progress (a writer whose
-          // peer is full, say): that is not work, so the loop may park.
-          if (this.#call(reg, ready)) worked = true;
-          if (this.#closed) return true;
+          this.#current = null;
+        }
+        if (!ready) continue;
+        // A handler that returns false made no progress (a writer whose
+        // peer is full, say): that is not work, so the loop may park, and
+        // its fd tells when to look again.
+        const progressed = this.#call(reg, ready);
+        if (this.#closed) return true;
+        if (progressed) {
+          worked = true;
+          // Its own send/recv may have reset ZMQ_FD: look again next pass.
+          if (reg.socket) this.#queue(reg);
         }
       }
+      this.#stats.examined += examined;
     }
+    if (worked) this.#dirty = true;
     return worked;
+  }
+
+  /** Queues the registrations of the `n` fds the parker reported. */
+  #fired(parker: Parker, n: number): void {
+    const { fds, revents } = parker;
+    for (let i = 0; i < n; i++) {
+      const regs = this.#byFd.get(fds[i]!);
+      if (!regs) continue;
+      for (const reg of regs) {
+        if (!reg.socket) reg.ready |= revents[i]!;
+        this.#queue(reg);
+      }
+    }
   }
 
   /** Calls a handler; returns false when it said it made no progress. */
   #call(reg: Registration, events: number): boolean {
+    this.#current = reg;
     const result = callUser(this, reg.handler, reg.target, events);
+    this.#current = null;
     reg.hot = result === true && reg.socket !== null;
     return result !== false;
   }
 
-  /** Readiness of raw fds now (a zero-timeout poll on this thread). */
-  #pollRawFds(list: Registration[]): void {
-    const raws = list.filter((r) => r.socket === null);
-    const size = Math.max(raws.length * POLLFD_SIZE, 72);
-    if (this.#rawPoll.length < size) this.#rawPoll = new Uint8Array(size);
-    const view = new DataView(this.#rawPoll.buffer);
-    raws.forEach((r, i) => {
-      view.setInt32(i * POLLFD_SIZE, r.fd, true);
-      view.setInt16(i * POLLFD_SIZE + 4, toSys(r.events), true);
-      view.setInt16(i * POLLFD_SIZE + 6, 0, true);
-    });
-    const rc = native().poll(this.#rawPoll, BigInt(raws.length), 0);
-    raws.forEach((r, i) => {
-      r.ready = rc > 0 ? fromSys(view.getInt16(i * POLLFD_SIZE + 6, true)) : 0;
-    });
+  #sweepDue(now: number): boolean {
+    return this.#dirty && now - this.#lastSweep >= SWEEP_MS &&
+      this.#handlers.size > 0;
+  }
+
+  /**
+   * Queues every registration (raw fds with what poll() says of them now):
+   * the safety net for sockets touched outside their handlers.
+   */
+  #sweep(now: number): void {
+    this.#lastSweep = now;
+    this.#dirty = false;
+    this.#stats.sweeps++;
+    const raws: Registration[] = [];
+    for (const reg of this.#handlers.values()) {
+      if (reg.socket) this.#queue(reg);
+      else raws.push(reg);
+    }
+    if (raws.length) {
+      const revents = pollNow(
+        raws.map((r) => r.fd),
+        raws.map((r) => r.events),
+      );
+      raws.forEach((reg, i) => {
+        if (revents[i]) {
+          reg.ready |= revents[i]!;
+          this.#queue(reg);
+        }
+      });
+    }
   }
 
   /** Nothing ran: spin a little after activity, else park (or go idle). */
@@ -775,72 +946,72 @@ export class IOLoop {
     let deadline = this.#timeouts.peekDeadline();
     if (deadline === Infinity) deadline = undefined; // never: nothing to wait for
     if (
-      this.#callbacks.length ||
+      this.#callbacks.length || this.#examine.length ||
       (deadline !== undefined && deadline - now < 1)
     ) {
       // Due within a millisecond: hop rather than park, for precise timers.
-      this.#state = "scheduled";
-      setImmediate(this.#run);
+      this.#hop();
       return;
     }
-    if (this.#list.length === 0 && deadline === undefined) {
+    if (this.#handlers.size === 0 && deadline === undefined) {
       this.#state = "idle"; // nothing to wait for: hold nothing
       return;
     }
     // Spin only when something may be about to arrive (a reply): a socket
     // that only waits to write waits for its peer to drain half its queue,
     // and spinning would take the CPU that peer's I/O thread needs.
-    if (
-      now - this.#lastActivity < this.#spinWindow &&
-      this.#list.some((r) => r.events & POLLIN)
-    ) {
-      this.#state = "scheduled";
-      setImmediate(this.#run);
+    if (now - this.#lastActivity < this.#spinWindow && this.#readers > 0) {
+      this.#hop();
       return;
     }
+    let limit = deadline === undefined ? Infinity : deadline - now;
+    if (this.#dirty && this.#handlers.size) {
+      // Something ran since the last sweep: sweep before parking for long.
+      const wait = this.#lastSweep + SWEEP_MS - now;
+      if (wait <= 0) {
+        this.#sweep(now);
+        this.#hop();
+        return;
+      }
+      limit = Math.min(limit, wait);
+    }
     this.#parkNow(
-      deadline === undefined
+      limit === Infinity
         ? -1
-        : Math.min(MAX_PARK_MS, Math.max(0, Math.floor(deadline - now))),
+        : Math.min(MAX_PARK_MS, Math.max(0, Math.ceil(limit))),
     );
   }
 
+  #hop(): void {
+    this.#state = "scheduled";
+    setImmediate(this.#run);
+  }
+
   #parkNow(timeoutMs: number): void {
-    const waker = this.#waker ??= new Waker();
-    const list = this.#list;
-    const n = list.length + 1;
-    // A fresh array per park: the pool thread reads it while JS goes on.
-    const fds = new Uint8Array(Math.max(n * POLLFD_SIZE, 72));
-    const view = new DataView(fds.buffer);
-    view.setInt32(0, waker.fd, true);
-    view.setInt16(4, SYS_POLLIN, true);
-    list.forEach((r, i) => {
-      const base = (i + 1) * POLLFD_SIZE;
-      view.setInt32(base, r.fd, true);
-      view.setInt16(base + 4, r.socket ? SYS_POLLIN : toSys(r.events), true);
-    });
+    const parker = this.#parker ??= newParker();
     this.#state = "parked";
     this.#stats.parks++;
-    let park: Promise<unknown>;
+    let park: Promise<number>;
     try {
-      park = native().poll_async(fds, BigInt(n), timeoutMs);
+      park = parker.park(timeoutMs);
     } catch (error) {
       park = Promise.reject(error);
     }
-    const after = () => {
+    const after = (n: number) => {
       this.#park = null;
       if (this.#closed) {
-        this.#closeWaker();
+        this.#state = "idle";
+        this.#closeParker();
         return;
       }
-      waker.drain();
+      if (n > 0) this.#fired(parker, n);
       this.#turn();
     };
-    this.#park = park = park.then(after, (error) => {
+    this.#park = park.then(after, (error) => {
       // A wait that failed: report it, then go on after a short sleep (not
       // at once, so a wait that keeps failing does not spin).
       this.#report(error);
-      return new Promise((r) => setTimeout(r, 10)).then(after);
+      return new Promise((r) => setTimeout(r, 10)).then(() => after(0));
     });
   }
 }
@@ -858,13 +1029,13 @@ function checkEvents(events: unknown, what: string): void {
   }
 }
 
-function toSys(events: number): number {
-  return ((events & POLLIN) ? SYS_POLLIN : 0) |
-    ((events & POLLOUT) ? SYS_POLLOUT : 0);
+/** What a registration asks the kernel for: a socket's ZMQ_FD, for reading. */
+function watchOf(reg: Registration): number {
+  return reg.socket ? POLLIN : reg.events & (POLLIN | POLLOUT);
 }
 
-function fromSys(revents: number): number {
-  return ((revents & SYS_POLLIN) ? POLLIN : 0) |
-    ((revents & SYS_POLLOUT) ? POLLOUT : 0) |
-    ((revents & (SYS_POLLERR | SYS_POLLHUP | SYS_POLLNVAL)) ? POLLERR : 0);
+function unionEvents(regs: Registration[]): number {
+  let events = 0;
+  for (const reg of regs) events |= watchOf(reg);
+  return events;
 }

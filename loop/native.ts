@@ -1,9 +1,20 @@
 /**
- * The loop's native wait: libc `poll()` on raw file descriptors, run on
- * Deno's blocking thread pool (`nonblocking: true`) so the JS thread stays
- * free, plus a wake fd (Linux `eventfd`, a pipe elsewhere) that JS writes to
- * end a wait early. Nothing here touches a zmq socket: polling an fd is
- * thread-safe, zmq sockets are not.
+ * The loop's libc: `poll()`, `epoll` (Linux), `eventfd`/`pipe` and `errno`,
+ * opened once. Nothing here touches a zmq socket: waiting on an fd is
+ * thread-safe, zmq sockets are not. `loop/_parker.ts` builds the loop's wait
+ * on top of it.
+ *
+ * libc is found as `ffi/library.ts` finds libzmq: `ZMQLOOP_LIBC` first (a
+ * path or name), then the platform's usual names (glibc's `libc.so.6`,
+ * musl's `libc.musl-<arch>.so.1`, `libc.so`, FreeBSD's `libc.so.7`, macOS's
+ * `libSystem.B.dylib`); a failure names every candidate tried.
+ *
+ * No variadic function is called: Deno's FFI calls every function with the
+ * fixed-argument convention, which differs from the variadic one on some
+ * platforms (Apple arm64 passes variadic arguments on the stack), so
+ * `fcntl(fd, F_SETFL, O_NONBLOCK)` cannot be called portably. The wake pipe
+ * is made with `pipe2(O_NONBLOCK | O_CLOEXEC)` where libc has it, and
+ * otherwise needs no O_NONBLOCK at all (see `Waker`).
  *
  * @module
  */
@@ -18,6 +29,28 @@ const symbols = {
     result: "i32",
     nonblocking: true,
   },
+  // int epoll_create1(int flags)  (Linux only)
+  epoll_create1: { parameters: ["i32"], result: "i32", optional: true },
+  // int epoll_ctl(int epfd, int op, int fd, struct epoll_event *event)
+  epoll_ctl: {
+    parameters: ["i32", "i32", "i32", "buffer"],
+    result: "i32",
+    optional: true,
+  },
+  // int epoll_wait(int epfd, struct epoll_event *events, int maxevents, int timeout)
+  epoll_wait: {
+    parameters: ["i32", "buffer", "i32", "i32"],
+    result: "i32",
+    optional: true,
+  },
+  // the same call, on a pool thread: the loop's park
+  epoll_wait_async: {
+    name: "epoll_wait",
+    parameters: ["i32", "buffer", "i32", "i32"],
+    result: "i32",
+    nonblocking: true,
+    optional: true,
+  },
   // ssize_t read(int fd, void *buf, size_t count)
   read: { parameters: ["i32", "buffer", "usize"], result: "isize" },
   // ssize_t write(int fd, const void *buf, size_t count)
@@ -28,26 +61,76 @@ const symbols = {
   eventfd: { parameters: ["u32", "i32"], result: "i32", optional: true },
   // int pipe(int pipefd[2])
   pipe: { parameters: ["buffer"], result: "i32" },
-  // int fcntl(int fd, int cmd, ...)  (F_SETFL, O_NONBLOCK)
-  fcntl: { parameters: ["i32", "i32", "i32"], result: "i32" },
+  // int pipe2(int pipefd[2], int flags)  (Linux, the BSDs; not macOS)
+  pipe2: { parameters: ["buffer", "i32"], result: "i32", optional: true },
+  // int *__errno_location(void)  (glibc, musl)
+  __errno_location: { parameters: [], result: "pointer", optional: true },
+  // int *__error(void)  (macOS, FreeBSD)
+  __error: { parameters: [], result: "pointer", optional: true },
 } as const satisfies Deno.ForeignLibraryInterface;
 
 type Libc = Deno.DynamicLibrary<typeof symbols>["symbols"];
 
 let libc: Libc | undefined;
 
+/** The library names to try, in order, for this platform. */
+export function libcCandidates(): string[] {
+  const fromEnv = readEnv("ZMQLOOP_LIBC");
+  const arch = Deno.build.arch;
+  const names = Deno.build.os === "darwin"
+    ? ["libSystem.B.dylib", "/usr/lib/libSystem.B.dylib"]
+    : Deno.build.os === "linux"
+    ? [
+      "libc.so.6", // glibc
+      `libc.musl-${arch}.so.1`, // musl (Alpine)
+      `/lib/ld-musl-${arch}.so.1`,
+      "libc.so",
+    ]
+    : ["libc.so.7", "libc.so"]; // FreeBSD, then others
+  return fromEnv ? [fromEnv, ...names] : names;
+}
+
+function readEnv(name: string): string | undefined {
+  try {
+    return Deno.env.get(name) || undefined;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotCapable) return undefined;
+    if (error instanceof Deno.errors.PermissionDenied) return undefined;
+    throw error;
+  }
+}
+
 /** libc, opened once. */
 export function native(): Libc {
   if (libc) return libc;
-  const os = Deno.build.os;
-  if (os === "windows") {
+  if (Deno.build.os === "windows") {
     throw new Error(
       "Cannot start an IOLoop on Windows yet: the native wait uses POSIX poll()",
     );
   }
-  const path = os === "darwin" ? "libSystem.B.dylib" : "libc.so.6";
-  libc = Deno.dlopen(path, symbols).symbols;
-  return libc;
+  const tried: string[] = [];
+  for (const path of libcCandidates()) {
+    try {
+      libc = Deno.dlopen(path, symbols).symbols;
+      return libc;
+    } catch (error) {
+      if (error instanceof Deno.errors.PermissionDenied) throw error;
+      if (error instanceof Deno.errors.NotCapable) throw error;
+      tried.push(`${path} (${(error as Error).message})`);
+    }
+  }
+  throw new Error(
+    `Cannot open libc for the IOLoop: tried ${
+      tried.join(", ")
+    }; set ZMQLOOP_LIBC to its path`,
+  );
+}
+
+/** The calling thread's `errno` (read right after the failed call). */
+export function errno(): number {
+  const c = native();
+  const ptr = c.__errno_location ? c.__errno_location() : c.__error?.();
+  return ptr ? new Deno.UnsafePointerView(ptr).getInt32() : 0;
 }
 
 /** libc `poll()` event bits (they differ from ZeroMQ's). */
@@ -64,56 +147,70 @@ export const SYS_POLLNVAL = 0x020;
 /** Bytes of one `struct pollfd { int fd; short events; short revents; }`. */
 export const POLLFD_SIZE = 8;
 
-const EFD_CLOEXEC = 0o2000000, EFD_NONBLOCK = 0o4000;
-const F_SETFL = 4;
-const O_NONBLOCK = Deno.build.os === "darwin" ? 0x0004 : 0o4000;
+/**
+ * Typed arrays of at most this many bytes may live on V8's moving heap; a
+ * buffer that a pool thread reads while JS runs must be larger.
+ */
+export const OFF_HEAP_MIN = 72;
 
-/** A wake fd: `fd` to poll; `wake()` makes it readable; `drain()` resets it. */
+const EFD_CLOEXEC = 0o2000000, EFD_NONBLOCK = 0o4000;
+const O_NONBLOCK = Deno.build.os === "darwin" ? 0x0004 : 0o4000;
+const O_CLOEXEC = Deno.build.os === "darwin" ? 0x1000000 : 0o2000000;
+
+/**
+ * A wake fd: `fd` to wait on; `wake()` makes it readable; `drain()` resets
+ * it. At most one wake-up is ever pending (`#pending`), so neither `write`
+ * nor `read` can block even on a pipe opened without O_NONBLOCK.
+ */
 export class Waker {
   /** The fd to poll for reading. */
   readonly fd: number;
   #writeFd: number;
-  #buf = new Uint8Array(72);
+  #buf = new Uint8Array(OFF_HEAP_MIN);
   #closed = false;
   #pending = false;
 
-  /** Opens an eventfd (Linux) or a non-blocking pipe. */
+  /** Opens an eventfd (Linux) or a pipe. */
   constructor() {
     const c = native();
     if (c.eventfd) {
       const fd = c.eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
       if (fd < 0) {
-        throw new Error("Cannot create the IOLoop's wake fd (eventfd)");
+        throw new Error(
+          `Cannot create the IOLoop's wake fd (eventfd): errno ${errno()}`,
+        );
       }
       this.fd = this.#writeFd = fd;
     } else {
       const fds = new Int32Array(2);
-      if (c.pipe(new Uint8Array(fds.buffer)) !== 0) {
-        throw new Error("Cannot create the IOLoop's wake pipe");
+      const buf = new Uint8Array(fds.buffer);
+      const rc = c.pipe2 ? c.pipe2(buf, O_NONBLOCK | O_CLOEXEC) : c.pipe(buf);
+      if (rc !== 0) {
+        throw new Error(
+          `Cannot create the IOLoop's wake pipe: errno ${errno()}`,
+        );
       }
-      c.fcntl(fds[0]!, F_SETFL, O_NONBLOCK);
-      c.fcntl(fds[1]!, F_SETFL, O_NONBLOCK);
       this.fd = fds[0]!;
       this.#writeFd = fds[1]!;
     }
+    new DataView(this.#buf.buffer).setBigUint64(0, 1n, true);
   }
 
   /** Makes `fd` readable (once until drained). */
   wake(): void {
     if (this.#closed || this.#pending) return;
     this.#pending = true;
-    new DataView(this.#buf.buffer).setBigUint64(0, 1n, true);
     native().write(this.#writeFd, this.#buf, 8n);
   }
 
-  /** Consumes pending wake-ups. */
+  /** Consumes a pending wake-up. */
   drain(): void {
     if (this.#closed || !this.#pending) return;
     this.#pending = false;
-    native().read(this.fd, this.#buf, 64n);
+    native().read(this.fd, this.#buf, 8n);
   }
 
-  /** Closes the fd(s). Only once no poll uses them. */
+  /** Closes the fd(s). Only once no wait uses them. */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
