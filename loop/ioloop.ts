@@ -58,6 +58,12 @@ const KERNEL_EVERY = 32;
  */
 export const SOCKET_TOUCHED: unique symbol = Symbol.for("zmqloop.touched");
 
+/**
+ * Internal, for tests: an `IOLoopOptions` key setting the sweep's interval
+ * in ms (`Infinity` turns the safety net off, to prove a case needs none).
+ */
+export const SWEEP_INTERVAL: unique symbol = Symbol("zmqloop.sweepInterval");
+
 /** What a handler is registered on: a zmq `Socket` or a raw file descriptor. */
 export type Target = Socket | number;
 
@@ -225,6 +231,7 @@ export class IOLoop {
   #rawCount = 0;
   #kernelDue = false;
   #lastSweep = -Infinity;
+  #sweepMs: number;
   /** The registration whose EVENTS or handler runs (its touches are the loop's own). */
   #current: Registration | null = null;
   /** Something ran since the last sweep. */
@@ -288,6 +295,8 @@ export class IOLoop {
     }
     this.#spinWindow = spinWindow;
     this.#turnBudget = turnBudget;
+    this.#sweepMs =
+      (options as { [SWEEP_INTERVAL]?: number })[SWEEP_INTERVAL] ?? SWEEP_MS;
   }
 
   /** The process-wide default loop (a new one once the last was closed). */
@@ -850,7 +859,7 @@ export class IOLoop {
         if (!reg.socket) {
           ready = reg.ready & (reg.events | POLLERR);
           reg.ready = 0;
-        } else if (reg.hot) ready = reg.events;
+        } else if (reg.hot && reg.events) ready = reg.events;
         else {
           this.#current = reg;
           try {
@@ -904,12 +913,14 @@ export class IOLoop {
     this.#current = reg;
     const result = callUser(this, reg.handler, reg.target, events);
     this.#current = null;
-    reg.hot = result === true && reg.socket !== null;
+    // (a handler that set its interest to 0 is not hot: with nothing to
+    // call it for, its EVENTS must be read, which resets its ZMQ_FD)
+    reg.hot = result === true && reg.socket !== null && reg.events !== 0;
     return result !== false;
   }
 
   #sweepDue(now: number): boolean {
-    return this.#dirty && now - this.#lastSweep >= SWEEP_MS &&
+    return this.#dirty && now - this.#lastSweep >= this.#sweepMs &&
       this.#handlers.size > 0;
   }
 
@@ -965,9 +976,9 @@ export class IOLoop {
       return;
     }
     let limit = deadline === undefined ? Infinity : deadline - now;
-    if (this.#dirty && this.#handlers.size) {
+    if (this.#dirty && this.#handlers.size && this.#sweepMs !== Infinity) {
       // Something ran since the last sweep: sweep before parking for long.
-      const wait = this.#lastSweep + SWEEP_MS - now;
+      const wait = this.#lastSweep + this.#sweepMs - now;
       if (wait <= 0) {
         this.#sweep(now);
         this.#hop();

@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import {
   Context,
   IOLoop,
+  type IOLoopOptions,
   PAIR,
   PeriodicCallback,
   PULL,
@@ -16,6 +17,7 @@ import {
   ZMQError,
   ZMQStream,
 } from "../mod.ts";
+import { SWEEP_INTERVAL } from "../loop/ioloop.ts";
 
 const SCALE = Number(Deno.env.get("RELIABILITY_SCALE") ?? "1");
 const ONE_SEED = Deno.env.get("PROPERTY_SEED");
@@ -34,11 +36,23 @@ function prng(seed: number): () => number {
 
 const text = (b: Uint8Array | undefined) => new TextDecoder().decode(b);
 
-async function runSeed(seed: number, ops: number): Promise<void> {
+async function runSeed(seed: number, ops: number, idle = 0): Promise<void> {
   const rand = prng(seed);
   const pick = (n: number) => Math.floor(rand() * n);
   const ctx = new Context();
-  const loop = new IOLoop();
+  // With idle neighbours, the loop's safety-net sweep is off: delivery must
+  // come from the kernel's readiness and the loop's re-checks alone.
+  const loop = new IOLoop(
+    idle ? { [SWEEP_INTERVAL]: Infinity } as IOLoopOptions : {},
+  );
+  const idlers = Array.from({ length: idle }, (_, i) => {
+    const s = new ZMQStream(ctx.socket(PULL), loop);
+    s.bind(`inproc://property-idle-${seed}-${i}`);
+    s.onRecv(() => {
+      throw new Error("An idle neighbour received a message");
+    });
+    return s;
+  });
   const push = new ZMQStream(ctx.socket(PUSH), loop);
   const pull = new ZMQStream(ctx.socket(PULL), loop);
   pull.bind(`inproc://property-${seed}`);
@@ -177,6 +191,7 @@ async function runSeed(seed: number, ops: number): Promise<void> {
       assert.equal(got.length, sent.length, `lost messages at ${where}`);
     }
   } finally {
+    for (const s of idlers) s.close();
     push.close();
     pull.close();
     pa.close();
@@ -192,4 +207,12 @@ Deno.test("property: random stream/handler/timer use keeps every invariant", asy
     (_, i) => 1000 + i,
   );
   for (const seed of seeds) await runSeed(seed, 300);
+});
+
+Deno.test("property: the same with 300 idle streams on the loop (no sweep)", async () => {
+  const seeds = ONE_SEED ? [Number(ONE_SEED)] : Array.from(
+    { length: 10 * SCALE },
+    (_, i) => 2000 + i,
+  );
+  for (const seed of seeds) await runSeed(seed, 300, 300);
 });
