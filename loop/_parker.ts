@@ -147,19 +147,21 @@ const ENOENT = 2, EBADF = 9, EEXIST = 17, EPERM = 1;
 // bytes) on x86-64, 16 bytes with the data at offset 8 elsewhere.
 const EV_SIZE = Deno.build.arch === "x86_64" ? 12 : 16;
 const EV_DATA = Deno.build.arch === "x86_64" ? 4 : 8;
-const MAX_EVENTS = 1024;
+/** Events per epoll_wait: starts small (a loop is cheap), doubles when full. */
+const MIN_EVENTS = 64, MAX_EVENTS = 4096;
 
 /** Linux: one level-triggered epoll set with every fd and the wake fd. */
 export class EpollParker implements Parker {
   readonly kind = "epoll" as const;
-  fds: Int32Array = new Int32Array(MAX_EVENTS);
-  revents: Int32Array = new Int32Array(MAX_EVENTS);
+  fds: Int32Array = new Int32Array(MIN_EVENTS);
+  revents: Int32Array = new Int32Array(MIN_EVENTS);
   #ep: number;
   #waker: Waker;
   #ctl = new Uint8Array(OFF_HEAP_MIN);
   #ctlView = new DataView(this.#ctl.buffer);
-  #now = new Uint8Array(MAX_EVENTS * EV_SIZE);
-  #parked = new Uint8Array(MAX_EVENTS * EV_SIZE);
+  #capacity = MIN_EVENTS;
+  #now = new Uint8Array(MIN_EVENTS * EV_SIZE);
+  #parked = new Uint8Array(MIN_EVENTS * EV_SIZE);
   /** Fds epoll refuses (regular files, EPERM): always ready, as poll() says. */
   #always = new Map<number, number>();
   #closed = false;
@@ -212,6 +214,7 @@ export class EpollParker implements Parker {
 
   #collect(buf: Uint8Array, rc: number): number {
     let n = 0;
+    if (rc > this.fds.length) this.#grow();
     if (rc > 0) {
       const view = new DataView(buf.buffer);
       const wakeFd = this.#waker.fd;
@@ -234,30 +237,43 @@ export class EpollParker implements Parker {
   }
 
   #grow(): void {
-    const fds = new Int32Array(this.fds.length * 2);
+    const fds = new Int32Array(Math.max(this.fds.length * 2, this.#capacity));
     fds.set(this.fds);
-    const revents = new Int32Array(this.fds.length * 2);
+    const revents = new Int32Array(fds.length);
     revents.set(this.revents);
     this.fds = fds;
     this.revents = revents;
   }
 
+  /** A full buffer means more may be waiting: take more next time. */
+  #widen(rc: number): void {
+    if (rc < this.#capacity || this.#capacity >= MAX_EVENTS) return;
+    this.#capacity *= 2;
+    this.#now = new Uint8Array(this.#capacity * EV_SIZE);
+    this.#parked = new Uint8Array(this.#capacity * EV_SIZE);
+  }
+
   check(): number {
-    return this.#collect(
-      this.#now,
-      native().epoll_wait!(this.#ep, this.#now, MAX_EVENTS, 0),
-    );
+    const buf = this.#now;
+    const rc = native().epoll_wait!(this.#ep, buf, this.#capacity, 0);
+    const n = this.#collect(buf, rc);
+    this.#widen(rc);
+    return n;
   }
 
   async park(timeoutMs: number): Promise<number> {
+    const buf = this.#parked;
     const rc = await native().epoll_wait_async!(
       this.#ep,
-      this.#parked,
-      MAX_EVENTS,
+      buf,
+      buf.length / EV_SIZE,
       this.#always.size ? 0 : timeoutMs,
     );
     failed(this, rc, "epoll_wait");
-    return this.#closed ? 0 : this.#collect(this.#parked, rc);
+    if (this.#closed) return 0;
+    const n = this.#collect(buf, rc);
+    this.#widen(rc);
+    return n;
   }
 
   wake(): void {

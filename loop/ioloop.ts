@@ -415,15 +415,19 @@ export class IOLoop {
     if (!reg) {
       throw new Error("Cannot update a handler: the target has none");
     }
-    if (events & POLLIN) this.#readers++;
-    if (reg.events & POLLIN) this.#readers--;
-    const was = reg.events;
-    reg.events = events;
-    reg.hot = false;
-    if (!reg.socket && was !== events) {
-      this.#parker!.watch(reg.fd, unionEvents(this.#byFd.get(reg.fd)!));
+    if (!reg.socket && reg.events !== events) {
+      // A raw fd: tell the kernel first (a closed fd throws, nothing changed).
+      const others = this.#byFd.get(reg.fd)!.filter((r) => r !== reg);
+      this.#parker!.watch(
+        reg.fd,
+        unionEvents(others) | (events & (POLLIN | POLLOUT)),
+      );
       this.#kernelDue = true;
     }
+    if (events & POLLIN) this.#readers++;
+    if (reg.events & POLLIN) this.#readers--;
+    reg.events = events;
+    reg.hot = false;
     this.#queue(reg);
     this.#wake();
   }

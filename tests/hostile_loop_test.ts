@@ -62,11 +62,15 @@ Deno.test("IOLoop far deadlines neither crash nor fire (subprocess, 4 runs)", as
     const pc = new PeriodicCallback(() => fired++, 3e9, { ioLoop: loop });
     pc.start();
     // Let it park with those deadlines, then prove it still runs.
-    await new Promise((r) => setTimeout(r, 50));
+    const waitFor = async (check) => {
+      const end = Date.now() + 10_000;
+      while (!check() && Date.now() < end) await new Promise((r) => setTimeout(r, 1));
+    };
+    await waitFor(() => loop.stats.parks >= 1);
     const parks = loop.stats.parks;
     let soon = false;
     loop.callLater(5, () => soon = true);
-    await new Promise((r) => setTimeout(r, 60));
+    await waitFor(() => soon);
     pc.stop();
     const value = await infinite;
     loop.close();
