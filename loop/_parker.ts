@@ -219,7 +219,8 @@ export class EpollParker implements Parker {
       const view = new DataView(buf.buffer);
       const wakeFd = this.#waker.fd;
       for (let i = 0; i < rc; i++) {
-        const fd = Number(view.getBigUint64(i * EV_SIZE + EV_DATA, true));
+        // (the data is the fd, stored as a u64: its low half, no BigInt)
+        const fd = view.getInt32(i * EV_SIZE + EV_DATA, true);
         if (fd === wakeFd) {
           this.#waker.drain();
           continue;

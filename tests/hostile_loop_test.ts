@@ -23,7 +23,7 @@ import {
   XPUB_NODROP,
 } from "../mod.ts";
 import { addCloseListener, callUser } from "../loop/_internal.ts";
-import { MOD_URL, runDeno, tempScript } from "./_helpers.ts";
+import { MOD_URL, runDeno, type RunResult, tempScript } from "./_helpers.ts";
 
 function pushPull(ctx: Context) {
   const push = ctx.socket(PUSH), pull = ctx.socket(PULL);
@@ -31,6 +31,19 @@ function pushPull(ctx: Context) {
   pull.bind(addr);
   push.connect(addr);
   return { push, pull };
+}
+
+/** Runs a script `times` times at once, each bounded. */
+function runScript(script: string, times: number): Promise<RunResult[]> {
+  return Promise.all(
+    Array.from(
+      { length: times },
+      () =>
+        runDeno(["run", "--allow-ffi", "--allow-env", script], {
+          timeoutMs: 20_000,
+        }),
+    ),
+  );
 }
 
 /** Resolves when check() holds, looking every ms; bounded. */
@@ -77,14 +90,7 @@ Deno.test("IOLoop far deadlines neither crash nor fire (subprocess, 4 runs)", as
     console.log(JSON.stringify({ fired, soon, parks, value, unhandled, errors: errors.length }));
   `);
   try {
-    const runs = await Promise.all(
-      [1, 2, 3, 4].map(() =>
-        runDeno(["run", "--allow-ffi", "--allow-env", script], {
-          timeoutMs: 20_000,
-        })
-      ),
-    );
-    for (const r of runs) {
+    for (const r of await runScript(script, 4)) {
       assert.equal(r.code, 0, r.stderr);
       const out = JSON.parse(r.stdout.trim());
       assert.deepEqual(out, {
@@ -131,14 +137,7 @@ Deno.test("IOLoop async callbacks that reject go to errorHandler (subprocess, 4 
     console.log(JSON.stringify({ seen: [...seen].sort(), beats: beats >= 3, after }));
   `);
   try {
-    const runs = await Promise.all(
-      [1, 2, 3, 4].map(() =>
-        runDeno(["run", "--allow-ffi", "--allow-env", script], {
-          timeoutMs: 20_000,
-        })
-      ),
-    );
-    for (const r of runs) {
+    for (const r of await runScript(script, 4)) {
       assert.equal(r.code, 0, r.stderr);
       assert.deepEqual(JSON.parse(r.stdout.trim()), {
         seen: [
