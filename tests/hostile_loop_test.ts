@@ -21,6 +21,7 @@ import {
   SUBSCRIBE,
   XPUB,
   XPUB_NODROP,
+  ZMQStream,
 } from "../mod.ts";
 import { addCloseListener, callUser } from "../loop/_internal.ts";
 import { MOD_URL, runDeno, type RunResult, tempScript } from "./_helpers.ts";
@@ -337,6 +338,42 @@ Deno.test("IOLoop: a blocked writer parks, XPUB_NODROP at its HWM included", asy
   await loop.closeAndWait();
   sub.close(0);
   xpub.close(0);
+});
+
+Deno.test("ZMQStream on an XPUB with XPUB_NODROP at its HWM parks, then resumes", async () => {
+  // The stream's handler returns false when its write fails: the loop's
+  // rule (false is no progress) is all a blocked stream needs.
+  using ctx = new Context();
+  const loop = new IOLoop({ spinWindow: 0 });
+  const xpub = ctx.socket(XPUB);
+  xpub.setsockopt(XPUB_NODROP, 1);
+  xpub.setsockopt(SNDHWM, 10);
+  const addr = `inproc://nodrop-stream-${crypto.randomUUID()}`;
+  xpub.bind(addr);
+  const sub = ctx.socket(SUB);
+  sub.setsockopt(SUBSCRIBE, "");
+  sub.connect(addr);
+  const stream = new ZMQStream(xpub, loop);
+  let subscriptions = 0;
+  stream.onRecv(() => subscriptions++);
+  await until(() => subscriptions === 1);
+  for (let i = 0; i < 5000; i++) stream.send("m");
+  await until(() => stream.sendQueueLength < 5000);
+  await new Promise((r) => setTimeout(r, 20));
+  const p0 = loop.stats.passes;
+  await new Promise((r) => setTimeout(r, 100));
+  const passes = loop.stats.passes - p0;
+  assert.ok(
+    passes < 50,
+    `a blocked XPUB stream ran ${passes} passes in 100 ms`,
+  );
+  const queued = stream.sendQueueLength;
+  assert.ok(queued > 0);
+  while (sub.tryRecvMultipart() !== null); // drain below the low-water mark
+  await until(() => stream.sendQueueLength < queued, 2000);
+  stream.close(0);
+  sub.close(0);
+  await loop.closeAndWait();
 });
 
 Deno.test("IOLoop.removeTimeout refuses another loop's timeout", async () => {
