@@ -19,6 +19,8 @@
  * @module
  */
 
+import { STABLE_BYTES } from "../ffi/bytes.ts";
+
 const symbols = {
   // int poll(struct pollfd *fds, nfds_t nfds, int timeout)
   poll: { parameters: ["buffer", "u64", "i32"], result: "i32" },
@@ -148,10 +150,10 @@ export const SYS_POLLNVAL = 0x020;
 export const POLLFD_SIZE = 8;
 
 /**
- * Typed arrays of at most this many bytes may live on V8's moving heap; a
- * buffer that a pool thread reads while JS runs must be larger.
+ * A buffer that a pool thread reads while JS runs must not live on V8's
+ * moving heap: at least this many bytes (ffi/bytes.ts's STABLE_BYTES).
  */
-export const OFF_HEAP_MIN = 72;
+export const OFF_HEAP_MIN: number = STABLE_BYTES;
 
 const EFD_CLOEXEC = 0o2000000, EFD_NONBLOCK = 0o4000;
 const O_NONBLOCK = Deno.build.os === "darwin" ? 0x0004 : 0o4000;

@@ -24,7 +24,13 @@ import {
   ZMQStream,
 } from "../mod.ts";
 import { addCloseListener, callUser } from "../loop/_internal.ts";
-import { MOD_URL, runDeno, type RunResult, tempScript } from "./_helpers.ts";
+import {
+  MOD_URL,
+  runDeno,
+  type RunResult,
+  tempScript,
+  until,
+} from "./_helpers.ts";
 
 function pushPull(ctx: Context) {
   const push = ctx.socket(PUSH), pull = ctx.socket(PULL);
@@ -45,15 +51,6 @@ function runScript(script: string, times: number): Promise<RunResult[]> {
         }),
     ),
   );
-}
-
-/** Resolves when check() holds, looking every ms; bounded. */
-async function until(check: () => boolean, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`Timed out after ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 1));
-  }
 }
 
 Deno.test("IOLoop far deadlines neither crash nor fire (subprocess, 4 runs)", async () => {

@@ -21,16 +21,9 @@ import {
 import { SWEEP_INTERVAL } from "../loop/ioloop.ts";
 import { native } from "../loop/native.ts";
 import { EpollParker, type Parker, PollParker } from "../loop/_parker.ts";
-import { MOD_URL, runDeno, tempScript } from "./_helpers.ts";
+import { MOD_URL, runDeno, tempScript, until } from "./_helpers.ts";
 
 const NO_SWEEP = { [SWEEP_INTERVAL]: Infinity } as IOLoopOptions;
-
-/** Runs the loop until check() holds; bounded. */
-function until(loop: IOLoop, check: () => boolean, ms = 5000): Promise<void> {
-  return loop.runSync(async () => {
-    while (!check()) await new Promise((r) => setTimeout(r, 1));
-  }, { timeout: ms });
-}
 
 function pair(ctx: Context, a: number, b: number) {
   const x = ctx.socket(a), y = ctx.socket(b);
@@ -53,7 +46,7 @@ Deno.test("IOLoop edge-trigger traps: nothing is missed without the sweep", asyn
       if (got.length < 50) push.send(`m${got.length}`);
     }, IOLoop.READ);
     push.send("m0");
-    await until(loop, () => got.length === 50);
+    await until(() => got.length === 50);
     assert.equal(got.at(-1), "m49");
     await loop.closeAndWait();
     pull.close(0);
@@ -74,7 +67,7 @@ Deno.test("IOLoop edge-trigger traps: nothing is missed without the sweep", asyn
         if (++replies < 500) s.send("again"); // now it waits to read
       }, IOLoop.READ);
       req.send("first");
-      await until(loop, () => replies === 500);
+      await until(() => replies === 500);
       await loop.closeAndWait();
       rep.close(0);
       req.close(0);
@@ -91,10 +84,10 @@ Deno.test("IOLoop edge-trigger traps: nothing is missed without the sweep", asyn
     }, IOLoop.READ);
     for (let i = 1; i <= 20; i++) {
       const parks = loop.stats.parks;
-      await until(loop, () => loop.stats.parks > parks, 2000).catch(() => {});
+      await until(() => loop.stats.parks > parks, 2000).catch(() => {});
       await new Promise((r) => setTimeout(r, 2)); // parked for sure
       push.send("x"); // from outside the loop
-      await until(loop, () => got === i, 2000);
+      await until(() => got === i, 2000);
     }
     await loop.closeAndWait();
     pull.close(0);
@@ -116,7 +109,7 @@ Deno.test("IOLoop edge-trigger traps: nothing is missed without the sweep", asyn
         if (msg) got.push(new TextDecoder().decode(msg[0] as Uint8Array));
         return msg !== null;
       }, IOLoop.READ);
-      await until(loop, () => got.length === 100);
+      await until(() => got.length === 100);
       assert.deepEqual(got, Array.from({ length: 100 }, (_, i) => String(i)));
       await loop.closeAndWait();
       pull.close(0);
@@ -138,7 +131,7 @@ Deno.test("IOLoop edge-trigger traps: nothing is missed without the sweep", asyn
         got.push(Number(new TextDecoder().decode(m)));
         if (got.length % 10 === 1) pull.flush(IOLoop.READ, 3);
       });
-      await until(loop, () => got.length === 200, 5000);
+      await until(() => got.length === 200, 5000);
       assert.deepEqual(got, Array.from({ length: 200 }, (_, i) => i));
       pull.close(0);
       push.close(0);
@@ -176,11 +169,11 @@ Deno.test("IOLoop edge-trigger traps: nothing is missed without the sweep", asyn
           pushB.send("to B");
         }, IOLoop.READ);
         pushA.send("to A");
-        await until(loop, () => gotB === 1 && eventsA.length === 2, 3000);
+        await until(() => gotB === 1 && eventsA.length === 2, 3000);
         assert.deepEqual(eventsA, [IOLoop.READ, IOLoop.ERROR]);
         // B keeps working on the reused number.
         pushB!.send("again");
-        await until(loop, () => gotB === 2, 3000);
+        await until(() => gotB === 2, 3000);
         loop.removeHandler(pullB!);
         pullB!.close(0);
         pushB!.close(0);
@@ -204,7 +197,7 @@ Deno.test("IOLoop edge-trigger traps: nothing is missed without the sweep", asyn
         reads++;
       }, IOLoop.READ);
       native().write(w, new Uint8Array(72), 3n);
-      await until(loop, () => reads === 3);
+      await until(() => reads === 3);
       await new Promise((r) => setTimeout(r, 10));
       assert.equal(reads, 3, "called only while readable");
       if (native().epoll_create1) {
@@ -236,11 +229,11 @@ Deno.test("IOLoop.stats.examined: idle sockets are not touched", async () => {
   loop.addHandler(pull, (s: Socket) => {
     while (s.tryRecvMultipart() !== null) got++;
   }, IOLoop.READ);
-  await until(loop, () => loop.stats.examined >= 301); // each looked at once
+  await until(() => loop.stats.examined >= 301); // each looked at once
   const before = loop.stats;
   for (let round = 0; round < 20; round++) {
     for (let i = 0; i < 50; i++) push.send("x");
-    await until(loop, () => got === (round + 1) * 50);
+    await until(() => got === (round + 1) * 50);
   }
   const after = loop.stats;
   const examined = after.examined - before.examined;
@@ -266,7 +259,7 @@ Deno.test("IOLoop parks once a stream's last send emptied its queue", async () =
   let got = 0;
   pull.onRecv(() => got++);
   for (let i = 0; i < 1000; i++) push.send("x");
-  await until(loop, () => got === 1000);
+  await until(() => got === 1000);
   await new Promise((r) => setTimeout(r, 150)); // past the last sweep
   const turns = loop.stats.turns;
   await new Promise((r) => setTimeout(r, 100));
