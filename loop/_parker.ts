@@ -31,6 +31,7 @@ import {
   SYS_POLLIN,
   SYS_POLLNVAL,
   SYS_POLLOUT,
+  ThreadFds,
   Waker,
 } from "./native.ts";
 
@@ -165,6 +166,7 @@ export class EpollParker implements Parker {
   /** Fds epoll refuses (regular files, EPERM): always ready, as poll() says. */
   #always = new Map<number, number>();
   #closed = false;
+  #threadFds = new ThreadFds();
 
   /** Opens the epoll set and the wake fd. */
   constructor() {
@@ -173,7 +175,8 @@ export class EpollParker implements Parker {
     if (this.#ep < 0) {
       throw new Error(`Cannot create the IOLoop's epoll set: errno ${errno()}`);
     }
-    this.#waker = new Waker();
+    this.#waker = new Waker(); // recorded with its thread before the set
+    this.#threadFds.add(this.#ep);
     this.#ctlOp(EPOLL_CTL_ADD, this.#waker.fd, SYS_POLLIN);
   }
 
@@ -284,6 +287,7 @@ export class EpollParker implements Parker {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#threadFds.forget();
     native().close(this.#ep);
     this.#waker.close();
   }

@@ -20,6 +20,7 @@
  */
 
 import { STABLE_BYTES } from "../ffi/bytes.ts";
+import { closeWithThread, forgetFd } from "../ffi/_registry.ts";
 
 const symbols = {
   // int poll(struct pollfd *fds, nfds_t nfds, int timeout)
@@ -160,6 +161,27 @@ const O_NONBLOCK = Deno.build.os === "darwin" ? 0x0004 : 0o4000;
 const O_CLOEXEC = Deno.build.os === "darwin" ? 0x1000000 : 0o2000000;
 
 /**
+ * Records fds that ffi's registry wakes (8 bytes written) and closes once
+ * this thread is dead: a Worker terminated while its loop is parked runs no
+ * more JavaScript, and would leave them open with a pool thread waiting on
+ * them. Record the wake fd first: writing it ends the wait.
+ */
+export class ThreadFds {
+  #handles: number[] = [];
+
+  /** Records `fd`. */
+  add(fd: number): void {
+    this.#handles.push(closeWithThread(fd));
+  }
+
+  /** Forgets them all (the owner closes them itself). */
+  forget(): void {
+    for (const handle of this.#handles) forgetFd(handle);
+    this.#handles = [];
+  }
+}
+
+/**
  * A wake fd: `fd` to wait on; `wake()` makes it readable; `drain()` resets
  * it. At most one wake-up is ever pending (`#pending`), so neither `write`
  * nor `read` can block even on a pipe opened without O_NONBLOCK.
@@ -171,6 +193,7 @@ export class Waker {
   #buf = new Uint8Array(OFF_HEAP_MIN);
   #closed = false;
   #pending = false;
+  #threadFds = new ThreadFds();
 
   /** Opens an eventfd (Linux) or a pipe. */
   constructor() {
@@ -196,6 +219,8 @@ export class Waker {
       this.#writeFd = fds[1]!;
     }
     new DataView(this.#buf.buffer).setBigUint64(0, 1n, true);
+    this.#threadFds.add(this.#writeFd); // (written: a waiting poll wakes)
+    if (this.fd !== this.#writeFd) this.#threadFds.add(this.fd);
   }
 
   /** Makes `fd` readable (once until drained). */
@@ -216,6 +241,7 @@ export class Waker {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#threadFds.forget();
     native().close(this.fd);
     if (this.#writeFd !== this.fd) native().close(this.#writeFd);
   }

@@ -408,7 +408,9 @@ Deno.test({
     );
     // The loop itself did nothing while idle; the process as a whole
     // (libzmq's threads, V8's GC), loosely: well under a tenth of a core.
-    assert.ok(out.idleTurns <= 2, `${out.idleTurns} loop turns while idle`);
+    // (one last sweep may fall in that second: a sweep of 10,000 sockets
+    // waits 50x its own cost, up to ~1.5 s under load; a spin is thousands)
+    assert.ok(out.idleTurns <= 5, `${out.idleTurns} loop turns while idle`);
     assert.ok(out.idleCpu < 0.1, `idle CPU ${out.idleCpu} of a core`);
     console.log(
       `10,000 sockets: idle CPU ${
