@@ -87,6 +87,14 @@ export interface SocketOwner {
 
 let nextMonitorId = 1;
 
+/**
+ * @internal the key of the function an event loop puts on a socket it
+ * watches: called after each native use of the socket (send, receive, a
+ * `ZMQ_EVENTS` read, close), since any of them can consume the edge of
+ * `ZMQ_FD` that the loop waits on.
+ */
+export const kTouched: unique symbol = Symbol.for("zmqloop.touched");
+
 /** @internal hands the native socket to another thread (a proxy). */
 export const kLend: unique symbol = Symbol("zmqloop.lend");
 /** @internal takes back a socket given with `kLend`. */
@@ -180,6 +188,8 @@ export class Socket implements Disposable {
   #monitor: Socket | null = null;
   #lent: { handle: Deno.PointerValue; to: string } | null = null;
   #optionWrites = 0;
+  /** @internal set by the loop watching this socket (see `kTouched`). */
+  [kTouched]: (() => void) | null = null;
   /** The socket type (`REQ`, `PUB`, ...). */
   readonly type: number;
 
@@ -458,7 +468,14 @@ export class Socket implements Disposable {
   get events(): number {
     const h = this.#handle;
     if (!h) throw this.#unusable("read socket events");
-    return getInt(this.#sym, h, EVENTS, "Cannot get socket option EVENTS");
+    const events = getInt(
+      this.#sym,
+      h,
+      EVENTS,
+      "Cannot get socket option EVENTS",
+    );
+    this[kTouched]?.();
+    return events;
   }
 
   /** The file descriptor (`ZMQ_FD`) that signals state changes; cached. */
@@ -508,9 +525,12 @@ export class Socket implements Disposable {
     checkFlags(flags, "send");
     if (options && (options.copy === false || options.track)) {
       checkPayload(data, "send");
-      return sendTracked(this.#s, h, [data], flags, options);
+      const tracker = sendTracked(this.#s, h, [data], flags, options);
+      this[kTouched]?.();
+      return tracker;
     }
     sendPart(this.#s, h, data, flags);
+    this[kTouched]?.();
     return undefined;
   }
 
@@ -534,7 +554,9 @@ export class Socket implements Disposable {
     checkFlags(flags, "send a multipart message");
     checkParts(parts, "send a multipart message");
     if (options && (options.copy === false || options.track)) {
-      return sendTracked(this.#s, h, parts, flags, options);
+      const tracker = sendTracked(this.#s, h, parts, flags, options);
+      this[kTouched]?.();
+      return tracker;
     }
     const last = parts.length - 1;
     // Only the first part can fail with EAGAIN: libzmq queues a message whole.
@@ -542,6 +564,7 @@ export class Socket implements Disposable {
       sendPart(this.#s, h, parts[i]!, flags | SNDMORE);
     }
     sendPart(this.#s, h, parts[last]!, flags);
+    this[kTouched]?.();
     return undefined;
   }
 
@@ -587,6 +610,19 @@ export class Socket implements Disposable {
   ): MessageTracker | undefined | false {
     const h = this.#handle;
     if (!h) throw this.#unusable("send");
+    try {
+      return this.#trySend(h, parts, flags, options);
+    } finally {
+      this[kTouched]?.();
+    }
+  }
+
+  #trySend(
+    h: Deno.PointerValue,
+    parts: Payload[],
+    flags: number,
+    options: SendOptions | undefined,
+  ): MessageTracker | undefined | false {
     const s = this.#s;
     if (options && (options.copy === false || options.track)) {
       try {
@@ -625,7 +661,9 @@ export class Socket implements Disposable {
     const h = this.#handle;
     if (!h) throw this.#unusable("receive");
     checkFlags(flags, "receive");
-    return recvPart(this.#s, h, flags)!;
+    const part = recvPart(this.#s, h, flags)!;
+    this[kTouched]?.();
+    return part;
   }
 
   /**
@@ -650,10 +688,15 @@ export class Socket implements Disposable {
     checkFlags(flags, "receive");
     const sym = this.#sym;
     const size = sizeArg(buffer.length);
-    const rc = sym.zmq_recv(h, buffer, size, flags);
-    return rc >= 0
-      ? rc
-      : recover(() => sym.zmq_recv(h, buffer, size, flags), "Cannot receive");
+    let rc = sym.zmq_recv(h, buffer, size, flags);
+    if (rc < 0) {
+      rc = recover(
+        () => sym.zmq_recv(h, buffer, size, flags),
+        "Cannot receive",
+      );
+    }
+    this[kTouched]?.();
+    return rc;
   }
 
   /**
@@ -668,6 +711,14 @@ export class Socket implements Disposable {
   tryRecvMultipart(copy = true): Uint8Array[] | Frame[] | null {
     const h = this.#handle;
     if (!h) throw this.#unusable("receive");
+    try {
+      return this.#tryRecv(h, copy);
+    } finally {
+      this[kTouched]?.();
+    }
+  }
+
+  #tryRecv(h: Deno.PointerValue, copy: boolean): Uint8Array[] | Frame[] | null {
     if (!copy) {
       const msg = newMsg();
       const size = recvMsg(this.#sym, h, msg, DONTWAIT, notNow);
@@ -853,6 +904,7 @@ export class Socket implements Disposable {
     }
     this.#handle = null;
     this.#sym.zmq_close(h);
+    this[kTouched]?.();
     this.#owner.release(this);
   }
 

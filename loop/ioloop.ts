@@ -31,7 +31,7 @@
  */
 
 import { setImmediate } from "node:timers";
-import { Socket } from "../ffi/socket.ts";
+import { kTouched, Socket } from "../ffi/socket.ts";
 import { POLLERR, POLLIN, POLLOUT } from "../ffi/constants.ts";
 import { describe } from "../ffi/bytes.ts";
 import { native } from "./native.ts";
@@ -66,7 +66,7 @@ const KERNEL_EVERY = 128;
  * native call on it (send, receive, `ZMQ_EVENTS`, close), so the loop
  * re-checks it: `socket[SOCKET_TOUCHED]?.()`. Internal.
  */
-export const SOCKET_TOUCHED: unique symbol = Symbol.for("zmqloop.touched");
+export const SOCKET_TOUCHED: typeof kTouched = kTouched;
 
 /**
  * Internal, for tests: an `IOLoopOptions` key setting the sweep's interval

@@ -123,8 +123,8 @@ export class AsyncSocket
   }
 
   #check(what: string): void {
-    if (this.#stream.closed()) throw closedError(what);
     if (this.ioLoop.closed) throw new LoopClosedError(what);
+    if (this.#stream.closed()) throw closedError(what);
   }
 
   /** RCVTIMEO and SNDTIMEO, read again only after an option was set. */

@@ -34,6 +34,7 @@ import {
 import { ENOTSOCK } from "../ffi/errno.ts";
 import { POLLIN, POLLOUT } from "../ffi/constants.ts";
 import { IOLoop, LoopClosedError } from "../loop/ioloop.ts";
+import { addCloseListener, callUser, reportError } from "../loop/_internal.ts";
 
 /** What `onSend` callbacks receive as status: a tracker, nothing, or the error. */
 export type SendStatus = MessageTracker | ZMQError | undefined;
@@ -146,6 +147,7 @@ export class ZMQStream
   #flushing = false;
   #waiters: Waiter[] = [];
   #polls: PollWaiter[] = [];
+  #unlisten: () => void = () => {};
   #readable: ReadableStream<Uint8Array[]> | undefined;
   #writable: WritableStream<WritableMessage> | undefined;
   #streak = 0;
@@ -175,6 +177,9 @@ export class ZMQStream
     this.ioLoop = ioLoop;
     ioLoop.addHandler(socket, this.#handleEvents, 0);
     streams.set(socket, this);
+    this.#unlisten = addCloseListener(ioLoop, () => {
+      if (!this.#closed) this.#end(undefined, false);
+    });
   }
 
   // ---- callbacks ----
@@ -397,12 +402,13 @@ export class ZMQStream
   drained(options: { signal?: AbortSignal } = {}): Promise<void> {
     const signal = options.signal;
     if (signal?.aborted) return Promise.reject(signal.reason);
-    if (this.sendQueueLength === 0 || this.#closed) return Promise.resolve();
+    // A closed loop dropped (or would never write) the queue: not "drained".
     if (this.ioLoop.closed) {
       return Promise.reject(
         new LoopClosedError("wait for the send queue to drain"),
       );
     }
+    if (this.sendQueueLength === 0 || this.#closed) return Promise.resolve();
     return this.#queue.drained(signal);
   }
 
@@ -494,8 +500,8 @@ export class ZMQStream
 
   /** As `#live`, and the loop that would do the work must be open. */
   #usable(what: string): void {
-    this.#live(what);
     if (this.ioLoop.closed) throw new LoopClosedError(what);
+    this.#live(what);
   }
 
   /** Derives the loop's interest from the state: the single place that does. */
@@ -651,26 +657,14 @@ export class ZMQStream
     else this.#report(error);
   }
 
-  /**
-   * Calls a user callback; a throw, or a rejection of the Promise an async
-   * callback returns, goes to the loop's error handler, never further.
-   */
+  /** Calls a user callback: a throw or a rejection reaches the loop's errorHandler. */
   // deno-lint-ignore no-explicit-any
   #invoke<A extends any[]>(fn: (...args: A) => unknown, ...args: A): void {
-    try {
-      const result = fn(...args);
-      if (result instanceof Promise) result.catch((e) => this.#report(e));
-    } catch (error) {
-      this.#report(error);
-    }
+    callUser(this.ioLoop, fn, ...args);
   }
 
   #report(error: unknown): void {
-    try {
-      this.ioLoop.errorHandler(error);
-    } catch (inner) {
-      console.error("ZMQStream: the error handler threw:", inner, error);
-    }
+    reportError(this.ioLoop, error);
   }
 
   /**
@@ -965,25 +959,37 @@ export class ZMQStream
    * @param linger `LINGER` for the socket's close
    */
   close(linger?: number): void {
-    if (this.#closed) return;
     if (linger !== undefined) checkLinger(linger, "close the stream");
+    if (!this.#closed) this.#end(linger, true);
+    // Ended by its loop's close: the socket was left open until now.
+    else if (!this.socket.closed) this.socket.close(linger);
+  }
+
+  /**
+   * Ends the stream: drops the queue, settles everything pending (receives
+   * end, sends and polls reject), runs the close callback once. The socket
+   * is closed too unless the stream ends because its loop closed (then
+   * `loop.close({ allFds: true })` decides).
+   */
+  #end(linger: number | undefined, closeSocket: boolean): void {
     this.#closed = true;
+    this.#unlisten();
+    const why = closeSocket
+      ? (what: string) =>
+        new ZMQError(ENOTSOCK, `Cannot ${what}`, "the stream was closed first")
+      : (what: string) => new LoopClosedError(what);
     const dropped = this.#queue.clear();
     if (!this.ioLoop.closed) this.ioLoop.removeHandler(this.socket);
-    if (!this.socket.closed) this.socket.close(linger);
+    if (closeSocket && !this.socket.closed) this.socket.close(linger);
     streams.delete(this.socket);
     const waiters = this.#waiters;
     this.#waiters = [];
-    for (const w of waiters) w.resolve(null);
-    for (const p of this.#polls.splice(0)) {
-      p.reject(new ZMQError(ENOTSOCK, "Cannot poll", "the stream was closed"));
+    for (const w of waiters) {
+      if (closeSocket) w.resolve(null);
+      else w.reject(why("receive"));
     }
-    for (const item of dropped) {
-      item.settle?.(
-        undefined,
-        new ZMQError(ENOTSOCK, "Cannot send", "the stream was closed first"),
-      );
-    }
+    for (const p of this.#polls.splice(0)) p.reject(why("poll"));
+    for (const item of dropped) item.settle?.(undefined, why("send"));
     const callback = this.#closeCallback;
     this.#closeCallback = null;
     if (callback) this.#invoke(callback);

@@ -408,6 +408,43 @@ Deno.test("hostile: streams", async (t) => {
   );
 
   await t.step(
+    "#14 loop.close() settles pending receives, iterations, sends and polls; close callbacks run",
+    async () => {
+      const ctx = new Context();
+      const loop = new IOLoop();
+      const [a, b] = pair(ctx, "loop-close-pending");
+      const inbox = new ZMQStream(b, loop);
+      const push = new ZMQStream(ctx.socket(PUSH), loop);
+      push.bind("inproc://nobody-reads");
+      let closed = 0;
+      inbox.setCloseCallback(() => closed++);
+      push.setCloseCallback(() => closed++);
+      const recv = inbox.recvMultipart();
+      const iterate = (async () => {
+        for await (const _ of inbox.messages()) { /* nothing arrives */ }
+      })();
+      const send = push.writable.getWriter().write("stuck");
+      const started = performance.now();
+      loop.close();
+      const results = await Promise.allSettled([recv, iterate, send]);
+      assert.ok(performance.now() - started < 1000, "settled within a second");
+      for (const r of results) {
+        assert.equal(r.status, "rejected");
+        assert.ok(
+          (r as PromiseRejectedResult).reason instanceof LoopClosedError,
+        );
+      }
+      assert.equal(closed, 2, "close callbacks ran");
+      assert.equal(inbox.closed(), true);
+      assert.equal(b.closed, false, "the socket stays open (allFds decides)");
+      a.close();
+      b.close();
+      push.socket.close();
+      ctx.term();
+    },
+  );
+
+  await t.step(
     "#4 async callbacks that reject are reported; the stream keeps delivering",
     async () => {
       const ctx = new Context();
