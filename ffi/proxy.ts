@@ -8,9 +8,9 @@
 import { PAIR, PULL, SOCKET_TYPE_NAMES, SUB } from "./constants.ts";
 import { ENOTSUP } from "./errno.ts";
 import { describe } from "./bytes.ts";
-import { ZMQError } from "./errors.ts";
+import { BusyError, ZMQError } from "./errors.ts";
 import { lib } from "./library.ts";
-import { kGiveBack, kLend, Socket } from "./socket.ts";
+import { kGiveBack, kLend, kTouched, Socket } from "./socket.ts";
 
 let nextProxyId = 0;
 
@@ -94,7 +94,17 @@ export class SteerableProxy implements AsyncDisposable {
     }
     // frontend === backend is an echo device (PyZMQ's ThreadDevice(..., -1)).
     const sockets = [...new Set([frontend, backend, capture ?? frontend])];
-    for (const s of sockets) s.unsafeHandle("start a proxy");
+    for (const s of sockets) {
+      s.unsafeHandle("start a proxy");
+      // A loop watching the socket (a ZMQStream, an AsyncSocket, a handler)
+      // would meet EBUSY at each look while the proxy's thread owns it.
+      if (s[kTouched] !== null) {
+        throw new BusyError(
+          "Cannot start a proxy",
+          "one of its sockets is driven by an IOLoop (a ZMQStream, an AsyncSocket or a handler); close that or remove the handler first",
+        );
+      }
+    }
     const ctx = frontend.context;
     const endpoint = `inproc://zmqloop.proxy.${nextProxyId++}`;
     const control = new Socket(ctx, PAIR);

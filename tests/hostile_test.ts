@@ -504,6 +504,30 @@ Deno.test("hostile: streams", async (t) => {
 });
 
 Deno.test("hostile: proxies", async (t) => {
+  await t.step(
+    "#12 a socket driven by a stream is refused by a proxy, before anything is lent",
+    () => {
+      const ctx = new Context();
+      const loop = new IOLoop();
+      const [f, b] = [ctx.socket(ROUTER), ctx.socket(DEALER)];
+      const stream = new ZMQStream(f, loop);
+      assert.throws(
+        () => new SteerableProxy(f, b),
+        (e: ZMQError) =>
+          e.code === "EBUSY" && /driven by an IOLoop/.test(e.message),
+      );
+      assert.equal(f.lentTo, null);
+      stream.close();
+      // once the stream is gone the proxy may have the socket
+      const g = ctx.socket(ROUTER);
+      const p = new SteerableProxy(g, b);
+      return p.terminate().then(() => {
+        loop.close();
+        ctx.destroy();
+      });
+    },
+  );
+
   await t.step("#24 proxy(sock, sock) is an echo device", async () => {
     const ctx = new Context();
     const router = ctx.socket(ROUTER);
