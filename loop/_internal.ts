@@ -99,3 +99,27 @@ export function runCloseListeners(loop: IOLoop): void {
   closeListeners.delete(loop);
   for (const fn of set) callUser(loop, fn);
 }
+
+const drainers = new WeakMap<IOLoop, Set<() => Promise<void>>>();
+
+/**
+ * Registers what `await using loop` waits for before it closes: a stream's
+ * queued sends being written (each drainer bounds its own wait).
+ *
+ * @returns removes the drainer
+ */
+export function addDrainer(loop: IOLoop, fn: () => Promise<void>): () => void {
+  let set = drainers.get(loop);
+  if (!set) drainers.set(loop, set = new Set());
+  set.add(fn);
+  return () => void set.delete(fn);
+}
+
+/** Waits for every drainer of `loop` (their errors are reported, not thrown). */
+export async function drainAll(loop: IOLoop): Promise<void> {
+  const set = drainers.get(loop);
+  if (!set) return;
+  await Promise.all(
+    [...set].map((fn) => fn().catch((error) => reportError(loop, error))),
+  );
+}

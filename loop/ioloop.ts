@@ -40,6 +40,7 @@ import { Timeout, TimeoutHeap } from "./timeouts.ts";
 import {
   addCloseListener,
   callUser,
+  drainAll,
   reportError,
   runCloseListeners,
   watch,
@@ -162,13 +163,26 @@ interface Registration {
   queued: boolean;
   /** Removed (or replaced): skip it. */
   removed: boolean;
+  /** Keeps the process alive while it waits for something (see `ref()`). */
+  ref: boolean;
 }
 
 type Touchable = Socket & { [SOCKET_TOUCHED]?: (() => void) | null };
 
 // idle: nothing pending; running: inside a turn (it re-checks everything);
-// scheduled: a setImmediate turn is pending; parked: in the native wait.
-type State = "idle" | "running" | "scheduled" | "parked";
+// scheduled: a setImmediate turn is pending; parked: in the native wait;
+// sleeping: an unref'ed timer will look again (nothing holds the process).
+type State = "idle" | "running" | "scheduled" | "parked" | "sleeping";
+
+/**
+ * How often a loop that holds nothing (unref'ed, or whose waiting
+ * registrations all are) looks at its sockets: it cannot park, since a
+ * native wait keeps the process alive.
+ */
+const UNREF_POLL_MS = 10;
+
+/** @internal `loop[kSetRef](target, ref)`: whether a registration keeps the process alive. */
+export const kSetRef: unique symbol = Symbol("zmqloop.setRef");
 
 let defaultLoop: IOLoop | undefined;
 
@@ -241,6 +255,12 @@ export class IOLoop {
   /** Registrations whose interest includes READ (for the spin rule). */
   #readers = 0;
   #rawCount = 0;
+  /** Registrations waiting for something (interest not 0). */
+  #interested = 0;
+  /** ... of which keep the process alive. */
+  #holding = 0;
+  #ref = true;
+  #sleep: ReturnType<typeof setTimeout> | undefined;
   #kernelDue = false;
   #lastSweep = -Infinity;
   #sweepMs: number;
@@ -390,6 +410,7 @@ export class IOLoop {
       hot: false,
       queued: false,
       removed: false,
+      ref: true,
     };
     // Watch first: a bad fd throws before anything changed.
     const parker = this.#parker ??= newParker();
@@ -398,6 +419,7 @@ export class IOLoop {
     if (shared) shared.push(reg);
     else this.#byFd.set(fd, [reg]);
     this.#handlers.set(target, reg);
+    this.#count(reg, 1);
     if (events & POLLIN) this.#readers++;
     if (socket) {
       (socket as Touchable)[SOCKET_TOUCHED] = () => {
@@ -433,7 +455,9 @@ export class IOLoop {
     }
     if (events & POLLIN) this.#readers++;
     if (reg.events & POLLIN) this.#readers--;
+    this.#count(reg, -1);
     reg.events = events;
+    this.#count(reg, 1);
     reg.hot = false;
     this.#queue(reg);
     this.#wake();
@@ -454,6 +478,7 @@ export class IOLoop {
 
   /** Drops a registration from every index (not from #handlers). */
   #forget(reg: Registration): void {
+    this.#count(reg, -1);
     reg.removed = true;
     reg.hot = false;
     if (reg.events & POLLIN) this.#readers--;
@@ -638,17 +663,29 @@ export class IOLoop {
    *
    * @returns a Promise that resolves when the loop is stopped
    */
-  start(): Promise<void> {
+  start(options: { signal?: AbortSignal } = {}): Promise<void> {
     this.#live("start the loop");
     if (this.#startResolve) {
       throw new Error("Cannot start the IOLoop: it is already started");
     }
+    const signal = options.signal;
+    if (signal?.aborted) return Promise.reject(signal.reason);
     if (this.#stopRequested) {
       this.#stopRequested = false;
       return Promise.resolve();
     }
-    return new Promise<void>((resolve) => {
-      this.#startResolve = resolve;
+    return new Promise<void>((resolve, reject) => {
+      const onAbort = () => {
+        // As stop(), but the start() rejects with the signal's reason.
+        this.#startResolve = null;
+        clearInterval(this.#keepAlive);
+        reject(signal!.reason);
+      };
+      signal?.addEventListener("abort", onAbort, { once: true });
+      this.#startResolve = () => {
+        signal?.removeEventListener("abort", onAbort);
+        resolve();
+      };
       this.#keepAlive = setInterval(() => {}, 1 << 30);
     });
   }
@@ -676,12 +713,14 @@ export class IOLoop {
    */
   runSync<T>(
     fn: () => T | Promise<T>,
-    options: { timeout?: number } = {},
+    options: { timeout?: number; signal?: AbortSignal } = {},
   ): Promise<T> {
     this.#live("run a function");
     checkFunction(fn, "run a function");
     const limit = options.timeout;
     if (limit !== undefined) checkTime(limit, "run a function");
+    const signal = options.signal;
+    if (signal?.aborted) return Promise.reject(signal.reason);
     return new Promise<T>((resolve, reject) => {
       let timer: Timeout | undefined;
       let settled = false;
@@ -690,9 +729,12 @@ export class IOLoop {
         settled = true;
         if (timer) this.#timeouts.cancel(timer);
         unlisten();
+        signal?.removeEventListener("abort", onAbort);
         if (ok) resolve(value as T);
         else reject(value);
       };
+      const onAbort = () => finish(false, signal!.reason);
+      signal?.addEventListener("abort", onAbort, { once: true });
       const unlisten = addCloseListener(
         this,
         () => finish(false, new LoopClosedError("finish IOLoop.runSync()")),
@@ -701,7 +743,10 @@ export class IOLoop {
         timer = this.callLater(limit, () =>
           finish(
             false,
-            new Error(`Timed out after ${limit} ms in IOLoop.runSync()`),
+            new DOMException(
+              `Timed out after ${limit} ms in IOLoop.runSync()`,
+              "TimeoutError",
+            ),
           ));
       }
       this.addCallback(() => {
@@ -735,7 +780,12 @@ export class IOLoop {
     this.#byFd.clear();
     this.#examine = [];
     this.#examineLen = 0;
-    this.#readers = this.#rawCount = 0;
+    this.#readers =
+      this.#rawCount =
+      this.#interested =
+      this.#holding =
+        0;
+    clearTimeout(this.#sleep);
     this.#callbacks = [];
     this.#timeouts.clear();
     this.stop();
@@ -755,6 +805,19 @@ export class IOLoop {
   /** Same as `close()`. */
   [Symbol.dispose](): void {
     this.close();
+  }
+
+  /**
+   * `await using`: waits for the streams on this loop to write their queued
+   * sends (each bounded by its socket's `LINGER`), then closes the loop and
+   * waits for its native wait to end. The thread stays free meanwhile.
+   *
+   * @returns a Promise that resolves once closed
+   */
+  async [Symbol.asyncDispose](): Promise<void> {
+    if (this.#closed) return;
+    await drainAll(this);
+    await this.closeAndWait();
   }
 
   /**
@@ -780,7 +843,12 @@ export class IOLoop {
   #wake(): void {
     this.#dirty = true;
     if (this.#state === "parked") this.#parker!.wake();
-    else if (this.#state === "idle") {
+    else if (this.#state === "sleeping") {
+      clearTimeout(this.#sleep);
+      this.#sleep = undefined;
+      this.#state = "scheduled";
+      setImmediate(this.#run);
+    } else if (this.#state === "idle") {
       // (while "running", the turn's next pass sees the change)
       this.#state = "scheduled";
       setImmediate(this.#run);
@@ -1002,7 +1070,7 @@ export class IOLoop {
       this.#hop();
       return;
     }
-    if (this.#handlers.size === 0 && deadline === undefined) {
+    if (this.#interested === 0 && deadline === undefined) {
       this.#state = "idle"; // nothing to wait for: hold nothing
       return;
     }
@@ -1024,11 +1092,61 @@ export class IOLoop {
       }
       limit = Math.min(limit, wait);
     }
+    if (!this.#ref || (this.#holding === 0 && deadline === undefined)) {
+      // Nothing may hold the process: look again on an unref'ed timer.
+      this.#state = "sleeping";
+      this.#sleep = setTimeout(() => {
+        this.#sleep = undefined;
+        this.#kernelDue = true;
+        this.#turn();
+      }, Math.max(0, Math.min(limit, UNREF_POLL_MS)));
+      Deno.unrefTimer(this.#sleep);
+      return;
+    }
     this.#parkNow(
       limit === Infinity
         ? -1
         : Math.min(MAX_PARK_MS, Math.max(0, Math.floor(limit))),
     );
+  }
+
+  #count(reg: Registration, sign: 1 | -1): void {
+    if (reg.removed || reg.events === 0) return;
+    this.#interested += sign;
+    if (reg.ref) this.#holding += sign;
+  }
+
+  /** @internal whether a registration keeps the process alive (ZMQStream.ref/unref). */
+  [kSetRef](target: Target, ref: boolean): void {
+    const reg = this.#handlers.get(target);
+    if (!reg || reg.ref === ref) return;
+    this.#count(reg, -1);
+    reg.ref = ref;
+    this.#count(reg, 1);
+    this.#wake();
+  }
+
+  /**
+   * Lets the loop keep the process alive again (the default): while a
+   * registration waits for something, or a timeout is pending, the process
+   * does not exit. As `Deno.Listener.ref()`.
+   */
+  ref(): void {
+    if (this.#closed || this.#ref) return;
+    this.#ref = true;
+    this.#wake();
+  }
+
+  /**
+   * Stops the loop from keeping the process alive: with nothing else
+   * pending the process exits, whatever is registered. An unref'ed loop
+   * still serves its sockets while the process runs, looking every 10 ms
+   * when idle instead of parking. A no-op once closed.
+   */
+  unref(): void {
+    if (this.#closed || !this.#ref) return;
+    this.#ref = false;
+    this.#wake();
   }
 
   #hop(): void {

@@ -517,6 +517,22 @@ export class AsyncSocket
     return this.#stream.messages(options);
   }
 
+  /**
+   * Lets this socket keep the process alive while a call waits (the
+   * default). A no-op once closed.
+   */
+  ref(): void {
+    this.#stream.ref();
+  }
+
+  /**
+   * Stops this socket from keeping the process alive while calls wait; it
+   * still serves them while the process runs. A no-op once closed.
+   */
+  unref(): void {
+    this.#stream.unref();
+  }
+
   /** Readable form for `console.log`. */
   [Symbol.for("Deno.customInspect")](): string {
     return `AsyncSocket(${Deno.inspect(this.socket)})`;

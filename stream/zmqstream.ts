@@ -33,8 +33,13 @@ import {
 } from "./_web_streams.ts";
 import { ENOTSOCK } from "../ffi/errno.ts";
 import { POLLIN, POLLOUT } from "../ffi/constants.ts";
-import { IOLoop, LoopClosedError } from "../loop/ioloop.ts";
-import { addCloseListener, callUser, reportError } from "../loop/_internal.ts";
+import { IOLoop, kSetRef, LoopClosedError } from "../loop/ioloop.ts";
+import {
+  addCloseListener,
+  addDrainer,
+  callUser,
+  reportError,
+} from "../loop/_internal.ts";
 
 /** What `onSend` callbacks receive as status: a tracker, nothing, or the error. */
 export type SendStatus = MessageTracker | ZMQError | undefined;
@@ -177,9 +182,14 @@ export class ZMQStream
     this.ioLoop = ioLoop;
     ioLoop.addHandler(socket, this.#handleEvents, 0);
     streams.set(socket, this);
-    this.#unlisten = addCloseListener(ioLoop, () => {
+    const unlisten = addCloseListener(ioLoop, () => {
       if (!this.#closed) this.#end(undefined, false);
     });
+    const undrain = addDrainer(ioLoop, () => this.#drain());
+    this.#unlisten = () => {
+      unlisten();
+      undrain();
+    };
   }
 
   // ---- callbacks ----
@@ -1009,17 +1019,39 @@ export class ZMQStream
    */
   async [Symbol.asyncDispose](): Promise<void> {
     if (this.closed()) return;
-    if (this.sending() && !this.ioLoop.closed) {
-      const linger = this.socket.getsockopt(LINGER);
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const waits = [this.drained().catch(() => {})];
-      if (linger >= 0) {
-        waits.push(new Promise((r) => timer = setTimeout(r, linger)));
-      }
-      await Promise.race(waits);
-      clearTimeout(timer);
-    }
+    await this.#drain();
     this.close();
+  }
+
+  /** Waits for the queue to be written, at most the socket's LINGER ms. */
+  async #drain(): Promise<void> {
+    if (!this.sending() || this.ioLoop.closed || this.#closed) return;
+    const linger = this.socket.getsockopt(LINGER);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const waits = [this.drained().catch(() => {})];
+    if (linger >= 0) {
+      waits.push(new Promise((r) => timer = setTimeout(r, linger)));
+    }
+    await Promise.race(waits);
+    clearTimeout(timer);
+  }
+
+  /**
+   * Lets this stream keep the process alive while it waits for something
+   * (a receive callback, a pending receive, queued sends): the default, as
+   * for a listener. A no-op once closed.
+   */
+  ref(): void {
+    if (!this.#closed) this.ioLoop[kSetRef](this.socket, true);
+  }
+
+  /**
+   * Stops this stream from keeping the process alive: with nothing else
+   * pending the process exits even though it waits for messages. It still
+   * delivers while the process runs. A no-op once closed.
+   */
+  unref(): void {
+    if (!this.#closed) this.ioLoop[kSetRef](this.socket, false);
   }
 
   // ---- socket passthrough ----
