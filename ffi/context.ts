@@ -107,7 +107,7 @@ let shadowing: { handle: Deno.PointerValue; record: number } | null = null;
  * // `using` destroys the context (closing its sockets) at the end of scope
  * ```
  */
-export class Context implements Disposable, SocketOwner {
+export class Context implements Disposable, AsyncDisposable, SocketOwner {
   #handle: Deno.PointerValue | null;
   #sockets = new Map<Socket, number>(); // socket -> its registry record
   #record: number; // this context's registry record (-1: not recorded)
@@ -350,8 +350,16 @@ export class Context implements Disposable, SocketOwner {
    * @throws {ZMQError} EBUSY while sockets are open (close them or use `destroy()`)
    */
   term(): void {
-    const h = this.#handle;
+    const h = this.#beginTerm();
     if (!h) return;
+    retryEintr(() => lib().zmq_ctx_term(h));
+    this.#endTerm();
+  }
+
+  /** term()'s checks; the handle to terminate, or null when nothing is to be done. */
+  #beginTerm(): Deno.PointerValue | null {
+    const h = this.#handle;
+    if (!h) return null;
     if (this.#sockets.size > 0) {
       throw new BusyError(
         "Cannot terminate the context",
@@ -360,7 +368,7 @@ export class Context implements Disposable, SocketOwner {
     }
     if (this.#shadow) {
       this.#handle = null; // the owner terminates the zmq context
-      return;
+      return null;
     }
     this.#shadowsHolding();
     const held = beginTerm(this.#record);
@@ -370,9 +378,11 @@ export class Context implements Disposable, SocketOwner {
         `${held} socket(s) of shadow contexts (other threads) still open; close them there first`,
       );
     }
-    const sym = lib();
     this.#handle = null;
-    retryEintr(() => sym.zmq_ctx_term(h));
+    return h;
+  }
+
+  #endTerm(): void {
     endTerm(this.#record);
     // libzmq has dropped every message of this context: release their buffers.
     collectZeroCopy();
@@ -402,6 +412,30 @@ export class Context implements Disposable, SocketOwner {
     }
     for (const socket of [...this.#sockets.keys()]) socket.close(linger);
     this.term();
+  }
+
+  /**
+   * `await using`: closes every socket like `destroy()`, then waits for
+   * libzmq to deliver what they still hold (at most their `LINGER`) on a
+   * pool thread, so the JavaScript thread stays free meanwhile (timers and
+   * other streams go on). Streams write their own queues first when they
+   * are disposed themselves, or by `await using` their IOLoop.
+   *
+   * @returns a Promise that resolves once terminated
+   */
+  async [Symbol.asyncDispose](): Promise<void> {
+    if (!this.#handle) return;
+    if (this.#shadow) return this.destroy();
+    // destroy()'s checks, without terminating yet
+    const lent = [...this.#sockets.keys()].filter((s) => s.lentTo !== null);
+    if (lent.length || this.#shadowsHolding() > 0) return this.destroy();
+    for (const socket of [...this.#sockets.keys()]) socket.close();
+    const h = this.#beginTerm();
+    if (!h) return;
+    if (await lib().zmq_ctx_term_async(h) !== 0) {
+      retryEintr(() => lib().zmq_ctx_term(h)); // interrupted: finish here
+    }
+    this.#endTerm();
   }
 
   /** Sockets that live shadows (other threads) hold, after releasing dead threads'. */

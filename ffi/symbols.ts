@@ -21,6 +21,13 @@ export const symbols = {
   zmq_ctx_new: { parameters: [], result: "pointer" },
   // int zmq_ctx_term(void *context)
   zmq_ctx_term: { parameters: ["pointer"], result: "i32" },
+  // zmq_ctx_term on a pool thread: it waits up to the sockets' linger
+  zmq_ctx_term_async: {
+    name: "zmq_ctx_term",
+    parameters: ["pointer"],
+    result: "i32",
+    nonblocking: true,
+  },
   // int zmq_ctx_shutdown(void *context)
   zmq_ctx_shutdown: { parameters: ["pointer"], result: "i32" },
   // int zmq_ctx_set(void *context, int option, int optval)

@@ -143,3 +143,21 @@ Deno.test("await using an IOLoop writes its streams' queues first", async () => 
   await sink.closeAndWait();
   ctx.destroy(0);
 });
+
+Deno.test("await using a Context terminates on a pool thread: timers run meanwhile", async () => {
+  let ticks = 0;
+  const tick = setInterval(() => ticks++, 5);
+  const started = performance.now();
+  {
+    await using ctx = new Context();
+    const push = ctx.socket(PUSH);
+    push.setsockopt(SNDHWM, 10);
+    push.linger = 200;
+    push.connect("tcp://127.0.0.1:9"); // nobody there: the message lingers
+    push.send("undeliverable", 1 /* NOBLOCK */);
+  }
+  const waited = performance.now() - started;
+  clearInterval(tick);
+  assert.ok(waited >= 150, `terminated after ${waited} ms (linger 200)`);
+  assert.ok(ticks >= 10, `${ticks} timer ticks while libzmq lingered`);
+});
