@@ -196,15 +196,9 @@ export function recvIntoScratch(
   flags: number,
   soft?: (errno: number) => boolean,
 ): number {
-  const sym = s.sym;
-  const msg = s.recv;
-  let rc = sym.zmq_msg_recv(msg, h, flags);
-  if (rc < 0) {
-    rc = recover(() => sym.zmq_msg_recv(msg, h, flags), "Cannot receive", soft);
-    if (rc < 0) return -1;
-  }
-  s.more = sym.zmq_msg_more(msg) === 1;
-  return fullSize(sym, msg, rc);
+  const size = recvMsg(s.sym, h, s.recv, flags, soft);
+  if (size >= 0) s.more = s.sym.zmq_msg_more(s.recv) === 1;
+  return size;
 }
 
 /** Copies the part in `s.recv` out (releasing it when large). */
