@@ -46,7 +46,7 @@ def main():
         s.bind(endpoint)
         out({"endpoint": s.getsockopt_string(zmq.LAST_ENDPOINT)})
         for _ in range(n):
-            s.send(s.recv(copy=False), copy=False)
+            s.send(s.recv())
         out({"echoed": n})
     elif mode == "req":
         payload = b"x" * int(sys.argv[4])
