@@ -145,7 +145,7 @@ export function renderCurves(r: CurvesResult): string {
   ) =>
     impls.map((impl) => ({ impl, values: points.map((p) => value(p, impl)) }));
   const vsC = (p: CurvePoint, impl: Impl) => p.rates[impl] / p.rates.c;
-  const top = 64, gap = 18, width = 2 * W + 30;
+  const top = 64, gap = 18, width = 2 * W + 50;
   const sizeX = (v: number) => sizeLabel(v);
   const panels = [
     panel({
@@ -228,7 +228,7 @@ export function renderCurves(r: CurvesResult): string {
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, sans-serif">
 <style>.t{font-size:15px;font-weight:600}.s{font-size:12px}.u{font-size:10px;fill:#666}.v{font-size:11px}</style>
 <rect width="100%" height="100%" fill="#fff"/>
-<text x="10" y="20" class="t">Cost curves, tcp loopback: a C PUSH sends, each receiver binds a PULL (libzmq perf/ local_thr style)</text>
+<text x="10" y="20" class="t">Cost curves, tcp loopback: a C PUSH sends to each receiver (libzmq perf/ style)</text>
 <text x="10" y="34" class="u">${escape(r.subtitle)}</text>
 ${legend}
 ${panels.join("\n")}
