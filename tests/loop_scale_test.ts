@@ -156,10 +156,19 @@ Deno.test("IOLoop edge-trigger traps: nothing is missed without the sweep", asyn
           s.recv();
           s.close(0); // without removeHandler: the loop must find out
           pushA.close(0); // (inproc: the peer goes too, or A is not reaped)
-          // libzmq's reaper closes the old mailbox fd soon after: let it,
-          // so the next socket is likely to get the same number.
-          const end = performance.now() + 20;
-          while (performance.now() < end) { /* wait for the reaper */ }
+          // libzmq's reaper closes the old mailbox fd soon after: wait
+          // until it has (poll says POLLNVAL), bounded, so the next socket
+          // is likely to get the same number even on a loaded machine.
+          const pfd = new Uint8Array(72);
+          const view = new DataView(pfd.buffer);
+          const end = performance.now() + 1000;
+          while (performance.now() < end) {
+            view.setInt32(0, fdA, true);
+            view.setInt16(4, 1, true); // POLLIN
+            view.setInt16(6, 0, true);
+            native().poll(pfd, 1n, 0);
+            if (view.getInt16(6, true) & 0x20) break; // POLLNVAL: closed
+          }
           [pullB, pushB] = pair(ctx, PULL, PUSH);
           if (pullB.fd === fdA) reused++;
           loop.addHandler(pullB, (b: Socket) => {
