@@ -195,9 +195,11 @@ export function recvIntoScratch(
   h: Deno.PointerValue,
   flags: number,
   soft?: (errno: number) => boolean,
+  needMore = true,
 ): number {
   const size = recvMsg(s.sym, h, s.recv, flags, soft);
-  if (size >= 0) s.more = s.sym.zmq_msg_more(s.recv) === 1;
+  // zmq_msg_more is an FFI call: only a multipart read asks for it.
+  if (size >= 0 && needMore) s.more = s.sym.zmq_msg_more(s.recv) === 1;
   return size;
 }
 
@@ -219,14 +221,18 @@ export function copyOut(s: Scratch, size: number): Uint8Array {
   return out;
 }
 
-/** Receives one part into a fresh `Uint8Array` (null when `soft` accepts the errno); sets `s.more`. */
+/**
+ * Receives one part into a fresh `Uint8Array` (null when `soft` accepts the
+ * errno); sets `s.more` unless `needMore` is false.
+ */
 export function recvPart(
   s: Scratch,
   h: Deno.PointerValue,
   flags: number,
   soft?: (errno: number) => boolean,
+  needMore = true,
 ): Uint8Array | null {
-  const size = recvIntoScratch(s, h, flags, soft);
+  const size = recvIntoScratch(s, h, flags, soft, needMore);
   return size < 0 ? null : copyOut(s, size);
 }
 

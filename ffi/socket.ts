@@ -188,8 +188,7 @@ export class Socket implements Disposable {
   #monitor: Socket | null = null;
   #lent: { handle: Deno.PointerValue; to: string } | null = null;
   #optionWrites = 0;
-  /** @internal set by the loop watching this socket (see `kTouched`). */
-  [kTouched]: (() => void) | null = null;
+  #touched: (() => void) | null = null;
   /** The socket type (`REQ`, `PUB`, ...). */
   readonly type: number;
 
@@ -233,6 +232,16 @@ export class Socket implements Disposable {
     if (context.defaultLinger !== -1) {
       this.setsockopt(LINGER, context.defaultLinger);
     }
+  }
+
+  /** @internal the loop's hook, called after each native use (see `kTouched`). */
+  get [kTouched](): (() => void) | null {
+    return this.#touched;
+  }
+
+  /** @internal set by the loop watching this socket. */
+  set [kTouched](fn: (() => void) | null) {
+    this.#touched = fn;
   }
 
   /** @internal how many times options were set (see `kOptionWrites`). */
@@ -474,7 +483,7 @@ export class Socket implements Disposable {
       EVENTS,
       "Cannot get socket option EVENTS",
     );
-    this[kTouched]?.();
+    this.#touched?.();
     return events;
   }
 
@@ -526,11 +535,11 @@ export class Socket implements Disposable {
     if (options && (options.copy === false || options.track)) {
       checkPayload(data, "send");
       const tracker = sendTracked(this.#s, h, [data], flags, options);
-      this[kTouched]?.();
+      this.#touched?.();
       return tracker;
     }
     sendPart(this.#s, h, data, flags);
-    this[kTouched]?.();
+    this.#touched?.();
     return undefined;
   }
 
@@ -555,7 +564,7 @@ export class Socket implements Disposable {
     checkParts(parts, "send a multipart message");
     if (options && (options.copy === false || options.track)) {
       const tracker = sendTracked(this.#s, h, parts, flags, options);
-      this[kTouched]?.();
+      this.#touched?.();
       return tracker;
     }
     const last = parts.length - 1;
@@ -564,7 +573,7 @@ export class Socket implements Disposable {
       sendPart(this.#s, h, parts[i]!, flags | SNDMORE);
     }
     sendPart(this.#s, h, parts[last]!, flags);
-    this[kTouched]?.();
+    this.#touched?.();
     return undefined;
   }
 
@@ -613,7 +622,7 @@ export class Socket implements Disposable {
     try {
       return this.#trySend(h, parts, flags, options);
     } finally {
-      this[kTouched]?.();
+      this.#touched?.();
     }
   }
 
@@ -661,8 +670,8 @@ export class Socket implements Disposable {
     const h = this.#handle;
     if (!h) throw this.#unusable("receive");
     checkFlags(flags, "receive");
-    const part = recvPart(this.#s, h, flags)!;
-    this[kTouched]?.();
+    const part = recvPart(this.#s, h, flags, undefined, false)!;
+    this.#touched?.();
     return part;
   }
 
@@ -695,7 +704,7 @@ export class Socket implements Disposable {
         "Cannot receive",
       );
     }
-    this[kTouched]?.();
+    this.#touched?.();
     return rc;
   }
 
@@ -714,7 +723,7 @@ export class Socket implements Disposable {
     try {
       return this.#tryRecv(h, copy);
     } finally {
-      this[kTouched]?.();
+      this.#touched?.();
     }
   }
 
@@ -904,7 +913,7 @@ export class Socket implements Disposable {
     }
     this.#handle = null;
     this.#sym.zmq_close(h);
-    this[kTouched]?.();
+    this.#touched?.();
     this.#owner.release(this);
   }
 
