@@ -14,6 +14,8 @@ const symbols = {
   calloc: { parameters: ["usize", "usize"], result: "pointer", optional: true },
   // pid_t getpid(void)
   getpid: { parameters: [], result: "i32", optional: true },
+  // int usleep(useconds_t usec)
+  usleep: { parameters: ["u32"], result: "i32", optional: true },
   // pid_t gettid(void)  (glibc 2.30+, Linux)
   gettid: { parameters: [], result: "i32", optional: true },
   // int tgkill(pid_t tgid, pid_t tid, int sig)  (glibc 2.30+, Linux)

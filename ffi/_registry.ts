@@ -315,6 +315,8 @@ export function forgetFd(handle: number): void {
 // ---- reaping ----
 
 const one = new BigUint64Array([1n]);
+/** How long a shut-down context's other threads get to leave libzmq (µs). */
+const GRACE_US = 50_000;
 const lingerZero = new Int32Array([0]);
 
 /**
@@ -329,6 +331,7 @@ export function reapDeadThreads(zmq: ZmqSymbols): number {
   if (!sys?.tgkill || !sys.gettid) return 0;
   const cache = new Map<number, boolean>();
   let released = 0;
+  let shutDown = 0;
   const high = Math.min(Atomics.load(i32, 3), SOCK_CAP);
   const linger0 = new Uint8Array(lingerZero.buffer);
   // Linger 0 on every socket of a dead thread, while setting it still works
@@ -353,8 +356,17 @@ export function reapDeadThreads(zmq: ZmqSymbols): number {
     const pointer = Deno.UnsafePointer.create(
       Atomics.load(u64, (base + C_ADDR) / 2),
     );
-    if (pointer) zmq.zmq_ctx_shutdown(pointer);
+    if (pointer) {
+      zmq.zmq_ctx_shutdown(pointer);
+      shutDown++;
+    }
   }
+  // A proxy the dead thread ran is now returning ETERM on a pool thread,
+  // still inside libzmq with those sockets: closing them under it makes
+  // libzmq abort (signaler.cpp "pfd.revents & POLLIN", seen 1 run in 3 of
+  // the terminate test). Give it time to leave first; this runs once per
+  // dead Worker.
+  if (shutDown > 0) sys.usleep?.(GRACE_US);
   for (let i = 0; i < high; i++) {
     const base = SOCK_OFF + i * SOCK_WORDS;
     const tid = Atomics.load(i32, base + S_TID);
