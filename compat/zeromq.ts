@@ -31,6 +31,10 @@
  * pull.close();
  * ```
  *
+ * Over 500 lines because it is zeromq.js v6's whole public surface (twelve
+ * socket classes, their options, Context, Proxy, Observer) with JSDoc; the
+ * option mapping is `_options.ts`, events `_events.ts`, the driver
+ * `_driver.ts`.
  * @module
  */
 

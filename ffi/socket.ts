@@ -5,6 +5,9 @@
  * Hot paths (send, recv, the EVENTS read) reuse module-level buffers and make
  * no allocation beyond the received message itself.
  *
+ * Over 500 lines because it is the whole public `Socket` API, each method with
+ * its JSDoc; the logic lives in `_message.ts` (fast paths), `_sockopt.ts`
+ * (options) and `errors.ts` (the checkpoint).
  * @module
  */
 

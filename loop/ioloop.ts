@@ -27,6 +27,9 @@
  * 100 ms while the loop is active (and once more before it parks with no
  * limit), so nothing waits longer.
  *
+ * Over 500 lines because it is tornado's whole IOLoop API with its JSDoc and
+ * the engine that runs it; the native wait is `_parker.ts`, timeouts
+ * `timeouts.ts`.
  * @module
  */
 

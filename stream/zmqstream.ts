@@ -9,6 +9,9 @@
  * each direction, so busy streams on one loop interleave while the loop's
  * repeated passes drain each in batches.
  *
+ * Over 500 lines because it is PyZMQ's whole ZMQStream API plus the promise,
+ * iteration and Web Streams surface, each with its JSDoc; the send queue is
+ * `_send_queue.ts`, the Web Streams `_web_streams.ts`.
  * @module
  */
 
