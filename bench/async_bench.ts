@@ -23,6 +23,7 @@
  * baseline is reported and its ratio skipped.
  */
 
+import { buildCBench } from "./_build.ts";
 import {
   AsyncSocket,
   Context,
@@ -222,20 +223,6 @@ type Side = (...args: string[]) => Peer;
 /** What the peers print last (each prints one of them). */
 type Result = { rate: number; rtt_us: number };
 
-async function build(bin: string): Promise<void> {
-  await Deno.mkdir(`${here}bin`, { recursive: true });
-  const r = await new Deno.Command("gcc", {
-    args: ["-O2", "-o", bin, `${here}c/zmqbench.c`, "-lzmq"],
-  }).output();
-  if (!r.success) {
-    throw new Error(
-      `Cannot build the C baseline (gcc and zmq.h needed: deno task setup --bench):\n${
-        new TextDecoder().decode(r.stderr)
-      }`,
-    );
-  }
-}
-
 async function available(cmd: string, args: string[]): Promise<boolean> {
   try {
     return (await new Deno.Command(cmd, {
@@ -263,7 +250,7 @@ async function main() {
   const SEND = count("send", 200_000, 20_000);
 
   const bin = `${here}bin/zmqbench`;
-  await build(bin);
+  await buildCBench(bin);
   const c: Side = (...a) => new Peer(bin, a);
   const zmqloop: Side = (...a) =>
     new Peer(Deno.execPath(), [

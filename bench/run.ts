@@ -10,6 +10,7 @@
 
 import { zmqVersion } from "../mod.ts";
 import { type BenchRow, renderChart } from "./chart.ts";
+import { buildCBench } from "./_build.ts";
 
 const quick = Deno.args.includes("--quick");
 // --only=raw,rtt,recv,send,idle,neighbours runs those groups only
@@ -25,20 +26,6 @@ const PY = "/usr/bin/python3";
 interface Row extends BenchRow {
   target: string;
   ok: boolean;
-}
-
-async function build(): Promise<void> {
-  await Deno.mkdir(`${here}bin`, { recursive: true });
-  const r = await new Deno.Command("gcc", {
-    args: ["-O2", "-o", bin, `${here}c/zmqbench.c`, "-lzmq"],
-  }).output();
-  if (!r.success) {
-    throw new Error(
-      `Cannot build the C baseline (gcc and zmq.h needed: deno task setup --bench):\n${
-        new TextDecoder().decode(r.stderr)
-      }`,
-    );
-  }
 }
 
 /** A running peer: its first JSON line with an endpoint, then its last result. */
@@ -176,7 +163,7 @@ const fmt = (n: number) =>
     ? `${(n / 1e3).toFixed(0)}k`
     : n.toFixed(n < 10 ? 2 : 1);
 
-await build();
+await buildCBench(bin);
 // deno-lint-ignore no-explicit-any
 let lastRecv: any;
 const N = quick ? 200_000 : 2_000_000;
