@@ -132,9 +132,21 @@ export function sendPart(
     buf = toBytes(data, "send");
     len = buf.length;
   }
-  const sym = s.sym;
   const size = sizeArg(len);
-  if (sym.zmq_send(h, buf, size, flags) >= 0) return true;
+  if (s.sym.zmq_send(h, buf, size, flags) >= 0) return true;
+  return sendFailed(s.sym, h, buf, size, flags, soft);
+}
+
+// The failure paths live in functions of their own: a closure in the hot
+// function would make V8 allocate a context for its variables on every call.
+function sendFailed(
+  sym: ZmqSymbols,
+  h: Deno.PointerValue,
+  buf: Uint8Array,
+  size: bigint,
+  flags: number,
+  soft: boolean,
+): boolean {
   return recover(
     () => sym.zmq_send(h, buf, size, flags),
     "Cannot send",
@@ -249,8 +261,44 @@ export function recvMsg(
 ): number {
   let rc = sym.zmq_msg_recv(msg, h, flags);
   if (rc < 0) {
-    rc = recover(() => sym.zmq_msg_recv(msg, h, flags), "Cannot receive", soft);
+    rc = recvFailed(sym, h, msg, flags, soft);
     if (rc < 0) return -1;
   }
   return fullSize(sym, msg, rc);
+}
+
+/** Receives one part into a buffer of the caller's (`zmq_recv`, truncating). */
+export function recvBuffer(
+  sym: ZmqSymbols,
+  h: Deno.PointerValue,
+  buffer: Uint8Array,
+  flags: number,
+): number {
+  const size = sizeArg(buffer.length);
+  const rc = sym.zmq_recv(h, buffer, size, flags);
+  return rc >= 0 ? rc : recvBufferFailed(sym, h, buffer, size, flags);
+}
+
+function recvBufferFailed(
+  sym: ZmqSymbols,
+  h: Deno.PointerValue,
+  buffer: Uint8Array,
+  size: bigint,
+  flags: number,
+): number {
+  return recover(() => sym.zmq_recv(h, buffer, size, flags), "Cannot receive");
+}
+
+function recvFailed(
+  sym: ZmqSymbols,
+  h: Deno.PointerValue,
+  msg: Uint8Array,
+  flags: number,
+  soft?: (errno: number) => boolean,
+): number {
+  return recover(
+    () => sym.zmq_msg_recv(msg, h, flags),
+    "Cannot receive",
+    soft,
+  );
 }

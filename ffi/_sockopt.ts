@@ -206,10 +206,21 @@ export function getInt(
 ): number {
   LEN[0] = 4n;
   if (sym.zmq_getsockopt(h, option, VALUE, LEN) !== 0) {
-    recover(() => {
-      LEN[0] = 4n;
-      return sym.zmq_getsockopt(h, option, VALUE, LEN);
-    }, what);
+    getIntFailed(sym, h, option, what);
   }
   return VIEW.getInt32(0, true);
+}
+
+// Apart from getInt: a closure there would cost the hot EVENTS read a V8
+// context allocation on every call.
+function getIntFailed(
+  sym: ZmqSymbols,
+  h: Deno.PointerValue,
+  option: number,
+  what: string,
+): void {
+  recover(() => {
+    LEN[0] = 4n;
+    return sym.zmq_getsockopt(h, option, VALUE, LEN);
+  }, what);
 }

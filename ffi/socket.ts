@@ -26,7 +26,6 @@ import {
   BusyError,
   check,
   ContextTerminated,
-  recover,
   ZMQError,
 } from "./errors.ts";
 import { EADDRINUSE, EINVAL, ENOTSOCK, ERRNO } from "./errno.ts";
@@ -54,6 +53,7 @@ import { Frame, type MessageTracker, newMsg } from "./frame.ts";
 import {
   copyOut,
   notNow,
+  recvBuffer,
   recvIntoScratch,
   recvMsg,
   recvPart,
@@ -62,7 +62,6 @@ import {
   type SendOptions,
   sendPart,
   sendTracked,
-  sizeArg,
 } from "./_message.ts";
 import {
   getInt,
@@ -698,15 +697,7 @@ export class Socket implements Disposable {
       );
     }
     checkFlags(flags, "receive");
-    const sym = this.#sym;
-    const size = sizeArg(buffer.length);
-    let rc = sym.zmq_recv(h, buffer, size, flags);
-    if (rc < 0) {
-      rc = recover(
-        () => sym.zmq_recv(h, buffer, size, flags),
-        "Cannot receive",
-      );
-    }
+    const rc = recvBuffer(this.#sym, h, buffer, flags);
     this.#touched?.();
     return rc;
   }

@@ -163,6 +163,8 @@ export class EpollParker implements Parker {
   #capacity = MIN_EVENTS;
   #now = new Uint8Array(MIN_EVENTS * EV_SIZE);
   #parked = new Uint8Array(MIN_EVENTS * EV_SIZE);
+  #nowView = new DataView(this.#now.buffer);
+  #parkedView = new DataView(this.#parked.buffer);
   /** Fds epoll refuses (regular files, EPERM): always ready, as poll() says. */
   #always = new Map<number, number>();
   #closed = false;
@@ -219,7 +221,11 @@ export class EpollParker implements Parker {
     let n = 0;
     if (rc > this.fds.length) this.#grow();
     if (rc > 0) {
-      const view = new DataView(buf.buffer);
+      const view = buf === this.#now
+        ? this.#nowView
+        : buf === this.#parked
+        ? this.#parkedView
+        : new DataView(buf.buffer);
       const wakeFd = this.#waker.fd;
       for (let i = 0; i < rc; i++) {
         // (the data is the fd, stored as a u64: its low half, no BigInt)
@@ -232,6 +238,7 @@ export class EpollParker implements Parker {
         this.revents[n++] = fromSys(view.getUint32(i * EV_SIZE, true));
       }
     }
+    if (this.#always.size === 0) return n;
     for (const [fd, events] of this.#always) {
       if (n === this.fds.length) this.#grow();
       this.fds[n] = fd;
@@ -255,6 +262,8 @@ export class EpollParker implements Parker {
     this.#capacity *= 2;
     this.#now = new Uint8Array(this.#capacity * EV_SIZE);
     this.#parked = new Uint8Array(this.#capacity * EV_SIZE);
+    this.#nowView = new DataView(this.#now.buffer);
+    this.#parkedView = new DataView(this.#parked.buffer);
   }
 
   check(): number {
