@@ -95,6 +95,14 @@ interface PollWaiter {
  */
 const STREAK = 256;
 
+/** A received message (or null: the stream ended) as an iterator result. */
+const iteration = (
+  msg: Message | null,
+): IteratorResult<Uint8Array[]> =>
+  msg === null
+    ? { done: true, value: undefined }
+    : { done: false, value: msg as Uint8Array[] };
+
 /** @internal a receive with a deadline (AsyncSocket's RCVTIMEO). */
 export const kReceive: unique symbol = Symbol("zmqloop.receive");
 /** @internal a queued send as a Promise (AsyncSocket, `writable`). */
@@ -467,12 +475,21 @@ export class ZMQStream
   ): AsyncIterableIterator<Uint8Array[]> {
     const signal = options.signal;
     const iterator: AsyncIterableIterator<Uint8Array[]> = {
-      next: async (): Promise<IteratorResult<Uint8Array[]>> => {
-        if (this.#closed) return { done: true, value: undefined };
-        const msg = await this.#next(signal, true, -1, true);
-        return msg === null
-          ? { done: true, value: undefined }
-          : { done: false, value: msg as Uint8Array[] };
+      next: (): Promise<IteratorResult<Uint8Array[]>> => {
+        if (this.#closed) {
+          return Promise.resolve({ done: true, value: undefined });
+        }
+        let msg: Message | null;
+        try {
+          msg = this.#now(signal, true);
+        } catch (error) {
+          return Promise.reject(error);
+        }
+        // A message waiting: one settled promise, no async function's.
+        if (msg) {
+          return Promise.resolve({ done: false, value: msg as Uint8Array[] });
+        }
+        return this.#wait(signal, true, -1, true).then(iteration);
       },
       return: (): Promise<IteratorResult<Uint8Array[]>> =>
         Promise.resolve({ done: true, value: undefined }),
@@ -823,32 +840,51 @@ export class ZMQStream
     timeout: number,
     endOnClose: boolean,
   ): Promise<Message | null> {
+    let msg: Message | null;
     try {
-      this.#usable("receive");
-      if (this.#recvCallback) {
-        throw new Error(
-          "Cannot read with recvMultipart() or for await while an onRecv callback is set (call stopOnRecv() first)",
-        );
-      }
-      signal?.throwIfAborted();
+      msg = this.#now(signal, copy);
     } catch (error) {
       return Promise.reject(error);
     }
+    return msg
+      ? Promise.resolve(msg)
+      : this.#wait(signal, copy, timeout, endOnClose);
+  }
+
+  /**
+   * The synchronous half of `#next`: checks the call, then takes a waiting
+   * message when no one is ahead and the streak allows; null when the
+   * caller must wait. (Apart from `#wait`: a closure in the same function
+   * would cost every fast receive a V8 context allocation.)
+   */
+  #now(signal: AbortSignal | undefined, copy: boolean): Message | null {
+    this.#usable("receive");
+    if (this.#recvCallback) {
+      throw new Error(
+        "Cannot read with recvMultipart() or for await while an onRecv callback is set (call stopOnRecv() first)",
+      );
+    }
+    signal?.throwIfAborted();
     if (this.#waiters.length === 0) {
       if (this.#streak < STREAK) {
-        let msg: Message | null;
-        try {
-          msg = this.socket.tryRecvMultipart(copy);
-        } catch (error) {
-          return Promise.reject(error);
-        }
+        const msg = this.socket.tryRecvMultipart(copy);
         if (msg) {
           this.#streak++;
-          return Promise.resolve(msg);
+          return msg;
         }
       } else setImmediate(this.#kick); // let timers and I/O run, then serve
     }
     this.#streak = 0;
+    return null;
+  }
+
+  /** Queues a waiter for the next message (the slow half of `#next`). */
+  #wait(
+    signal: AbortSignal | undefined,
+    copy: boolean,
+    timeout: number,
+    endOnClose: boolean,
+  ): Promise<Message | null> {
     return new Promise((resolve, reject) => {
       let timer: ReturnType<typeof setTimeout> | undefined;
       const settle = () => {
