@@ -13,7 +13,7 @@
  * @module
  */
 
-import type { Socket } from "../ffi/socket.ts";
+import type { SendOptions, Socket } from "../ffi/socket.ts";
 import { checkFlags, kOptionWrites } from "../ffi/socket.ts";
 import { checkPollFlags } from "../ffi/poller.ts";
 import type { Frame, MessageTracker } from "../ffi/frame.ts";
@@ -194,6 +194,17 @@ export class AsyncSocket
         return Promise.reject(error);
       }
     }
+    return this.#queueSend(parts, flags, socketOptions, options.signal);
+  }
+
+  // (Apart from sendMultipart: the timer's closure there would cost every
+  // immediate send a V8 context allocation.)
+  #queueSend(
+    parts: Payload[],
+    flags: number,
+    socketOptions: SendOptions | undefined,
+    userSignal: AbortSignal | undefined,
+  ): Promise<MessageTracker | undefined> {
     try {
       this.#timeouts();
     } catch (error) {
@@ -201,7 +212,7 @@ export class AsyncSocket
     }
     const limit = this.#sndtimeo;
     if (limit < 0) {
-      return this.#stream[kSend](parts, flags, socketOptions, options.signal);
+      return this.#stream[kSend](parts, flags, socketOptions, userSignal);
     }
     // SNDTIMEO: a deadline that aborts the queued message with Again.
     const deadline = new AbortController();
@@ -210,8 +221,8 @@ export class AsyncSocket
         deadline.abort(new Again(`Cannot send within SNDTIMEO (${limit} ms)`)),
       limit,
     );
-    const signal = options.signal
-      ? AbortSignal.any([options.signal, deadline.signal])
+    const signal = userSignal
+      ? AbortSignal.any([userSignal, deadline.signal])
       : deadline.signal;
     return this.#stream[kSend](parts, flags, socketOptions, signal).finally(
       () => clearTimeout(timer),
