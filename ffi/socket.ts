@@ -22,12 +22,7 @@ import {
   jsonBytes,
   type Payload,
 } from "./bytes.ts";
-import {
-  BusyError,
-  check,
-  ContextTerminated,
-  ZMQError,
-} from "./errors.ts";
+import { BusyError, check, ContextTerminated, ZMQError } from "./errors.ts";
 import { EADDRINUSE, EINVAL, ENOTSOCK, ERRNO } from "./errno.ts";
 import {
   DONTWAIT,
