@@ -88,9 +88,39 @@ export type Target = Socket | number;
  * without reading `ZMQ_EVENTS` (which costs a syscall in libzmq, ~0.5 µs),
  * so it must cope with nothing being ready (use non-blocking calls).
  * `ZMQStream` works this way; returning nothing keeps plain level semantics.
+ *
+ * `T` is the target's type: `Handler` (a handler on a zmq `Socket`, the
+ * common case) or `Handler<number>` (a raw file descriptor). `addHandler`
+ * checks it against the target it is given: a handler that takes a
+ * `Socket` is refused for a file descriptor.
+ *
+ * @example
+ * ```ts
+ * import { type Handler, IOLoop, type Socket } from "@zmqloop/zmq";
+ * const echo: Handler = (sock: Socket, events: number) => {
+ *   if (events & IOLoop.READ) sock.sendMultipart(sock.recvMultipart());
+ * };
+ * const onFd: Handler<number> = (fd, events) => console.log(fd, events);
+ * console.log(typeof echo, typeof onFd); // "function function"
+ * ```
  */
-// deno-lint-ignore no-explicit-any
-export type Handler = (target: any, events: number) => unknown;
+export type Handler<T extends Target = Socket> = (
+  target: T,
+  events: number,
+) => unknown;
+
+/**
+ * A function the loop calls later with the arguments it was given, `A`
+ * (read from those arguments only, so they type an unannotated callback's
+ * parameters). Given none, it is called with none, so its parameters must
+ * accept `undefined`: `new Promise((r) => loop.callLater(5, r))` type-checks,
+ * `loop.addCallback((n: number) => n + 1)` does not.
+ */
+type Call<A extends unknown[]> = [A] extends [[]]
+  ? (...args: undefined[]) => unknown
+  : (...args: NoInfer<A>) => unknown;
+/** A call stored beside its own arguments (checked in the public signature). */
+type StoredCall = Call<unknown[]>;
 
 /** Options of a new `IOLoop`. */
 export interface IOLoopOptions {
@@ -157,7 +187,8 @@ interface Registration {
   socket: Socket | null;
   fd: number;
   events: number;
-  handler: Handler;
+  /** Called with `target` (whose type it was checked against in `addHandler`). */
+  handler: Handler<Target>;
   /** Raw fds: readiness the kernel reported. */
   ready: number;
   /** The handler said it may have more: call it without reading EVENTS. */
@@ -275,7 +306,7 @@ export class IOLoop {
   #current: Registration | null = null;
   /** Something ran since the last sweep. */
   #dirty = false;
-  #callbacks: [(...args: unknown[]) => unknown, unknown[]][] = [];
+  #callbacks: [StoredCall, unknown[]][] = [];
   #timeouts = new TimeoutHeap();
   #seq = 0;
   #state: State = "idle";
@@ -379,7 +410,11 @@ export class IOLoop {
    * @throws {Error} when the target already has a handler
    * @throws {ZMQError} ENOTSOCK for a closed socket
    */
-  addHandler(target: Target, handler: Handler, events: number): void {
+  addHandler<T extends Target>(
+    target: T,
+    handler: Handler<T>,
+    events: number,
+  ): void {
     this.#live("add a handler");
     checkFunction(handler, "add a handler");
     checkEvents(events, "add a handler");
@@ -410,7 +445,8 @@ export class IOLoop {
       socket,
       fd,
       events,
-      handler,
+      // Sound: the loop calls it with this target only.
+      handler: handler as Handler<Target>,
       ready: 0,
       hot: false,
       queued: false,
@@ -525,11 +561,10 @@ export class IOLoop {
    * @param callback the function
    * @param args its arguments
    */
-  // deno-lint-ignore no-explicit-any
-  addCallback(callback: (...args: any[]) => unknown, ...args: any[]): void {
+  addCallback<A extends unknown[]>(callback: Call<A>, ...args: A): void {
     this.#live("add a callback");
     checkFunction(callback, "add a callback");
-    this.#callbacks.push([callback, args]);
+    this.#callbacks.push([callback as StoredCall, args]);
     this.#wake();
   }
 
@@ -540,8 +575,7 @@ export class IOLoop {
    * @param callback the function
    * @param args its arguments
    */
-  // deno-lint-ignore no-explicit-any
-  spawnCallback(callback: (...args: any[]) => unknown, ...args: any[]): void {
+  spawnCallback<A extends unknown[]>(callback: Call<A>, ...args: A): void {
     this.addCallback(callback, ...args);
   }
 
@@ -578,12 +612,10 @@ export class IOLoop {
    * @param args its arguments
    * @returns a handle for `removeTimeout`
    */
-  callLater(
+  callLater<A extends unknown[]>(
     delay: number,
-    // deno-lint-ignore no-explicit-any
-    callback: (...args: any[]) => unknown,
-    // deno-lint-ignore no-explicit-any
-    ...args: any[]
+    callback: Call<A>,
+    ...args: A
   ): Timeout {
     checkTime(delay, "schedule a call");
     return this.callAt(this.time() + Math.max(0, delay), callback, ...args);
@@ -597,17 +629,20 @@ export class IOLoop {
    * @param args its arguments
    * @returns a handle for `removeTimeout`
    */
-  callAt(
+  callAt<A extends unknown[]>(
     when: number,
-    // deno-lint-ignore no-explicit-any
-    callback: (...args: any[]) => unknown,
-    // deno-lint-ignore no-explicit-any
-    ...args: any[]
+    callback: Call<A>,
+    ...args: A
   ): Timeout {
     this.#live("schedule a call");
     checkTime(when, "schedule a call");
     checkFunction(callback, "schedule a call");
-    const timeout = new Timeout(when, this.#seq++, callback, args);
+    const timeout = new Timeout(
+      when,
+      this.#seq++,
+      callback as StoredCall,
+      args,
+    );
     const earliest = this.#timeouts.peekDeadline();
     this.#timeouts.push(timeout);
     if (earliest === undefined || when < earliest) this.#wake();
@@ -622,12 +657,10 @@ export class IOLoop {
    * @param args its arguments
    * @returns a handle for `removeTimeout`
    */
-  addTimeout(
+  addTimeout<A extends unknown[]>(
     deadline: number,
-    // deno-lint-ignore no-explicit-any
-    callback: (...args: any[]) => unknown,
-    // deno-lint-ignore no-explicit-any
-    ...args: any[]
+    callback: Call<A>,
+    ...args: A
   ): Timeout {
     return this.callAt(deadline, callback, ...args);
   }
