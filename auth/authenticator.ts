@@ -145,7 +145,7 @@ export class Authenticator implements Disposable {
     this.#stream = null;
     // Unbind now: closing alone frees the inproc name only once libzmq's
     // reaper gets to it, so a start() right after would meet EADDRINUSE.
-    if (!stream.closed()) {
+    if (!stream.isClosed) {
       try {
         stream.unbind(ZAP_ENDPOINT);
       } catch {
@@ -238,7 +238,7 @@ export class Authenticator implements Disposable {
       },
     ) => {
       // Reply first: a hook that throws must not leave a client hanging.
-      if (!stream.closed()) {
+      if (!stream.isClosed) {
         stream.sendMultipart(zapReply(envelope, { requestId, ...decision }));
       }
       const hook = this.#onDecision;

@@ -88,7 +88,7 @@ export function monitorEvents(
   }
   const messages = stream[Symbol.asyncIterator]();
   const stop = () => {
-    if (stream.closed()) return;
+    if (stream.isClosed) return;
     if (!socket.closed) socket.disableMonitor();
     stream.close(0);
   };

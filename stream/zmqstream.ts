@@ -511,14 +511,35 @@ export class ZMQStream
     return this.#queue.length > 0;
   }
 
-  /** Whether the stream is closed (also noticing a socket closed underneath). */
-  closed(): boolean {
+  /**
+   * Whether the stream is closed, as `closed` on a `Socket`, `Context` or
+   * `IOLoop`. Reading it notices a socket closed underneath: the stream then
+   * closes too (its close callback runs).
+   *
+   * @example
+   * ```ts
+   * import { Context, IOLoop, PAIR, ZMQStream } from "@zmqloop/zmq";
+   * const ctx = new Context(), loop = new IOLoop();
+   * const stream = new ZMQStream(ctx.socket(PAIR), loop);
+   * console.log(stream.isClosed); // false
+   * stream.socket.close();
+   * console.log(stream.isClosed, stream.closed()); // true true
+   * loop.close();
+   * ctx.destroy();
+   * ```
+   */
+  get isClosed(): boolean {
     if (this.#closed) return true;
     if (this.socket.closed) {
       this.close();
       return true;
     }
     return false;
+  }
+
+  /** PyZMQ's name for `isClosed`, as a method: an alias of it. */
+  closed(): boolean {
+    return this.isClosed;
   }
 
   #live(what: string): void {

@@ -415,6 +415,26 @@ Deno.test("ZMQStream lifecycle", async (t) => {
     assert.equal(closed, true);
   });
 
+  await t.step(
+    "isClosed is the getter, closed() its alias; both notice a closed socket",
+    async () => {
+      await using f = fixture();
+      assert.equal(f.x.isClosed, false);
+      assert.equal(f.x.closed(), false);
+      let closes = 0;
+      f.y.setCloseCallback(() => closes++);
+      f.y.socket.close();
+      assert.equal(f.y.isClosed, true, "the getter notices it first");
+      assert.equal(closes, 1, "and closes the stream");
+      assert.equal(f.y.closed(), true);
+      assert.equal(closes, 1);
+      assert.throws(() => f.y.send("x"), (e: ZMQError) => e.errno === ENOTSOCK);
+      f.x.close();
+      assert.equal(f.x.isClosed, true);
+      assert.equal(f.x.closed(), true);
+    },
+  );
+
   await t.step("one stream per socket; none on a closed socket", async () => {
     await using f = fixture();
     assert.throws(() => new ZMQStream(f.x.socket, f.loop), /already has one/);
