@@ -1,11 +1,45 @@
 /**
- * The few libc functions the ffi layer needs beyond libzmq: keeping libzmq
- * mapped (`dlopen` with `RTLD_NODELETE`), thread ids and liveness (`gettid`,
- * `tgkill`), and process-lifetime native memory (`calloc`). Opened lazily;
- * every symbol is optional so a libc without one degrades, never fails.
+ * Finds libc, for the whole library, and binds the few functions the ffi
+ * layer needs beyond libzmq: keeping libzmq mapped (`dlopen` with
+ * `RTLD_NODELETE`), thread ids and liveness (`gettid`, `tgkill`), and
+ * process-lifetime native memory (`calloc`). Opened lazily; every symbol is
+ * optional so a libc without one degrades, never fails.
+ *
+ * libc is found as libzmq is (`_dlopen.ts`): `ZMQLOOP_LIBC` when set (a path
+ * or name, and then nothing else), otherwise the platform's usual names
+ * ({@linkcode libcCandidates}). {@linkcode libcPath} says which file that is:
+ * the loop (`loop/native.ts`) opens the same one for its own functions.
  *
  * @module
  */
+
+import { findLibrary, isPermissionError } from "./_dlopen.ts";
+
+/** The environment variable that names the libc file to load. */
+export const LIBC_PATH_ENV = "ZMQLOOP_LIBC";
+
+/** Candidate libc names and paths for an OS, in the order tried. */
+export function libcCandidates(
+  os: typeof Deno.build.os,
+  arch: typeof Deno.build.arch,
+): string[] {
+  switch (os) {
+    case "darwin":
+      return ["libSystem.B.dylib", "/usr/lib/libSystem.B.dylib"];
+    case "windows":
+      return []; // none
+    case "linux":
+    case "android":
+      return [
+        "libc.so.6", // glibc
+        `libc.musl-${arch}.so.1`, // musl (Alpine)
+        `/lib/ld-musl-${arch}.so.1`,
+        "libc.so", // bionic; elsewhere often a linker script, which fails
+      ];
+    default:
+      return ["libc.so.7", "libc.so"]; // FreeBSD, then the other BSDs
+  }
+}
 
 const symbols = {
   // void *dlopen(const char *filename, int flags)
@@ -36,26 +70,48 @@ const symbols = {
 /** The bound libc functions (each may be missing). */
 export type Libc = Partial<Deno.DynamicLibrary<typeof symbols>["symbols"]>;
 
-let opened: Libc | null | undefined;
+let found: { path: string; symbols: Libc } | Error | undefined;
+
+function find(): { path: string; symbols: Libc } | Error {
+  if (found) return found;
+  if (Deno.build.os === "windows") {
+    return found = new Error("Cannot load libc: Windows has none");
+  }
+  try {
+    const { path, library } = findLibrary({
+      what: "libc",
+      env: LIBC_PATH_ENV,
+      candidates: libcCandidates(Deno.build.os, Deno.build.arch),
+      symbols,
+    });
+    return found = { path, symbols: library.symbols as Libc };
+  } catch (error) {
+    // No --allow-ffi: said again at the next call, not remembered.
+    if (isPermissionError(error)) throw error;
+    return found = error as Error;
+  }
+}
+
+/**
+ * The libc file in use: the first of {@linkcode libcCandidates} that loads,
+ * or `ZMQLOOP_LIBC`'s.
+ *
+ * @throws {Error} naming every path tried when none loads (always on Windows)
+ */
+export function libcPath(): string {
+  const f = find();
+  if (f instanceof Error) throw f;
+  return f.path;
+}
 
 /** libc, opened once; null where it cannot be opened (Windows). */
 export function libc(): Libc | null {
-  if (opened !== undefined) return opened;
-  const os = Deno.build.os;
-  const path = os === "darwin"
-    ? "libSystem.B.dylib"
-    : os === "windows"
-    ? null
-    : "libc.so.6";
-  opened = null;
-  if (path) {
-    try {
-      opened = Deno.dlopen(path, symbols).symbols as Libc;
-    } catch {
-      opened = null; // a libc under another name (musl): no pinning, no registry
-    }
+  try {
+    const f = find();
+    return f instanceof Error ? null : f.symbols;
+  } catch {
+    return null; // no --allow-ffi: libzmq itself cannot load either
   }
-  return opened;
 }
 
 /** `dlopen` flags of the running OS. */

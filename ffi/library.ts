@@ -2,14 +2,16 @@
  * Finds and loads libzmq, once, on first use.
  *
  * Order: the `LIBZMQ_PATH` environment variable when set (and then nothing
- * else), otherwise a per-OS list of candidate names and paths. Importing this
- * module loads nothing; {@linkcode lib} does, the first time it is called.
+ * else), otherwise a per-OS list of candidate names and paths (the search is
+ * `_dlopen.ts`'s, shared with libc). Importing this module loads nothing;
+ * {@linkcode lib} does, the first time it is called.
  *
  * @module
  */
 
 import { symbols, type ZmqSymbols } from "./symbols.ts";
 import { libc, RTLD } from "./_libc.ts";
+import { findLibrary } from "./_dlopen.ts";
 
 /** The environment variable that names the libzmq file to load. */
 export const LIBZMQ_PATH_ENV = "LIBZMQ_PATH";
@@ -65,21 +67,6 @@ export function installHint(os: typeof Deno.build.os): string {
   }
 }
 
-function readEnv(name: string): string | undefined {
-  try {
-    return Deno.env.get(name);
-  } catch (error) {
-    // Without --allow-env, discovery still works from the candidate list.
-    if (isPermissionError(error)) return undefined;
-    throw error;
-  }
-}
-
-function isPermissionError(error: unknown): boolean {
-  return error instanceof Deno.errors.PermissionDenied ||
-    error instanceof Deno.errors.NotCapable;
-}
-
 let loaded: ZmqSymbols | undefined;
 
 /**
@@ -92,37 +79,16 @@ export function lib(): ZmqSymbols {
 }
 
 function open(): ZmqSymbols {
-  const override = readEnv(LIBZMQ_PATH_ENV);
-  const candidates = override ? [override] : libraryCandidates(Deno.build.os);
-  const failures: string[] = [];
-  for (const path of candidates) {
-    let library: Deno.DynamicLibrary<typeof symbols>;
-    try {
-      library = Deno.dlopen(path, symbols);
-    } catch (error) {
-      if (isPermissionError(error)) throw error;
-      failures.push(`  ${path}: ${loadFailure(error, path)}`);
-      continue;
-    }
-    checkVersion(library.symbols, path);
-    pin(path);
-    return library.symbols;
-  }
-  const install = `install libzmq: ${installHint(Deno.build.os)}`;
-  const how = override
-    ? `${LIBZMQ_PATH_ENV} is set to "${override}" and that file did not load; fix or unset it, or ${install}`
-    : `Set ${LIBZMQ_PATH_ENV} to the library's path, or ${install}`;
-  throw new Error(
-    `Cannot load libzmq; tried:\n${failures.join("\n")}\n${how}`,
-  );
-}
-
-/** Deno's dlopen error without its repeated "Could not open library: " and path prefixes. */
-function loadFailure(error: unknown, path: string): string {
-  const line = (error as Error).message.split("\n")[0] ?? "";
-  let text = line.replace(/^(Could not open library: )+/, "");
-  if (text.startsWith(`${path}: `)) text = text.slice(path.length + 2);
-  return text || line;
+  const { path, library } = findLibrary({
+    what: "libzmq",
+    env: LIBZMQ_PATH_ENV,
+    candidates: libraryCandidates(Deno.build.os),
+    symbols,
+    install: installHint(Deno.build.os),
+  });
+  checkVersion(library.symbols, path);
+  pin(path);
+  return library.symbols;
 }
 
 /**

@@ -4,10 +4,9 @@
  * thread-safe, zmq sockets are not. `loop/_parker.ts` builds the loop's wait
  * on top of it.
  *
- * libc is found as `ffi/library.ts` finds libzmq: `ZMQLOOP_LIBC` first (a
- * path or name), then the platform's usual names (glibc's `libc.so.6`,
- * musl's `libc.musl-<arch>.so.1`, `libc.so`, FreeBSD's `libc.so.7`, macOS's
- * `libSystem.B.dylib`); a failure names every candidate tried.
+ * libc is the file `ffi/_libc.ts` found (`libcPath()`: `ZMQLOOP_LIBC` when
+ * set, else the platform's usual names, glibc's and musl's among them, as
+ * libzmq is found); a failure names every candidate tried.
  *
  * No variadic function is called: Deno's FFI calls every function with the
  * fixed-argument convention, which differs from the variadic one on some
@@ -21,6 +20,7 @@
 
 import { STABLE_BYTES } from "../ffi/bytes.ts";
 import { closeWithThread, forgetFd } from "../ffi/_registry.ts";
+import { libcPath } from "../ffi/_libc.ts";
 
 const symbols = {
   // int poll(struct pollfd *fds, nfds_t nfds, int timeout)
@@ -76,33 +76,6 @@ type Libc = Deno.DynamicLibrary<typeof symbols>["symbols"];
 
 let libc: Libc | undefined;
 
-/** The library names to try, in order, for this platform. */
-export function libcCandidates(): string[] {
-  const fromEnv = readEnv("ZMQLOOP_LIBC");
-  const arch = Deno.build.arch;
-  const names = Deno.build.os === "darwin"
-    ? ["libSystem.B.dylib", "/usr/lib/libSystem.B.dylib"]
-    : Deno.build.os === "linux"
-    ? [
-      "libc.so.6", // glibc
-      `libc.musl-${arch}.so.1`, // musl (Alpine)
-      `/lib/ld-musl-${arch}.so.1`,
-      "libc.so",
-    ]
-    : ["libc.so.7", "libc.so"]; // FreeBSD, then others
-  return fromEnv ? [fromEnv, ...names] : names;
-}
-
-function readEnv(name: string): string | undefined {
-  try {
-    return Deno.env.get(name) || undefined;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotCapable) return undefined;
-    if (error instanceof Deno.errors.PermissionDenied) return undefined;
-    throw error;
-  }
-}
-
 /** libc, opened once. */
 export function native(): Libc {
   if (libc) return libc;
@@ -111,22 +84,7 @@ export function native(): Libc {
       "Cannot start an IOLoop on Windows yet: the native wait uses POSIX poll()",
     );
   }
-  const tried: string[] = [];
-  for (const path of libcCandidates()) {
-    try {
-      libc = Deno.dlopen(path, symbols).symbols;
-      return libc;
-    } catch (error) {
-      if (error instanceof Deno.errors.PermissionDenied) throw error;
-      if (error instanceof Deno.errors.NotCapable) throw error;
-      tried.push(`${path} (${(error as Error).message})`);
-    }
-  }
-  throw new Error(
-    `Cannot open libc for the IOLoop: tried ${
-      tried.join(", ")
-    }; set ZMQLOOP_LIBC to its path`,
-  );
+  return libc = Deno.dlopen(libcPath(), symbols).symbols;
 }
 
 /** The calling thread's `errno` (read right after the failed call). */
