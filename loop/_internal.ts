@@ -13,11 +13,32 @@
  *   (after the loop has dropped its handlers, callbacks and timeouts);
  *   returns a function that removes the listener. On a closed loop, `fn` is
  *   called at once.
+ * - `checkFunction(fn, what)`, `checkOptionsObject(options, what)`: the
+ *   argument checks the loop's constructors and methods share.
  *
  * @module
  */
 
 import type { IOLoop } from "./ioloop.ts";
+import { describe } from "../ffi/bytes.ts";
+
+/** Throws a TypeError ("Cannot <what>: expected a function") unless `fn` is one. */
+export function checkFunction(fn: unknown, what: string): void {
+  if (typeof fn !== "function") {
+    throw new TypeError(
+      `Cannot ${what}: expected a function, got ${describe(fn)}`,
+    );
+  }
+}
+
+/** Throws a TypeError unless `options` is an object (not null). */
+export function checkOptionsObject(options: unknown, what: string): void {
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError(
+      `Cannot ${what}: expected an options object, got ${describe(options)}`,
+    );
+  }
+}
 
 /**
  * Hands `error` to the loop's `errorHandler`; an error handler that throws

@@ -43,6 +43,8 @@ import { Timeout, TimeoutHeap } from "./timeouts.ts";
 import {
   addCloseListener,
   callUser,
+  checkFunction,
+  checkOptionsObject,
   drainAll,
   reportError,
   runCloseListeners,
@@ -220,14 +222,6 @@ export const kSetRef: unique symbol = Symbol("zmqloop.setRef");
 
 let defaultLoop: IOLoop | undefined;
 
-function checkFunction(fn: unknown, what: string): void {
-  if (typeof fn !== "function") {
-    throw new TypeError(
-      `Cannot ${what}: expected a function, got ${describe(fn)}`,
-    );
-  }
-}
-
 /** A time in ms: any number but NaN (Infinity means never). */
 function checkTime(value: unknown, what: string): number {
   if (typeof value !== "number") {
@@ -343,13 +337,7 @@ export class IOLoop {
    * @param options spin window and turn budget
    */
   constructor(options: IOLoopOptions = {}) {
-    if (typeof options !== "object" || options === null) {
-      throw new TypeError(
-        `Cannot create an IOLoop: expected an options object, got ${
-          describe(options)
-        }`,
-      );
-    }
+    checkOptionsObject(options, "create an IOLoop");
     const spinWindow = options.spinWindow ?? 0.3;
     const turnBudget = options.turnBudget ?? 4;
     if (

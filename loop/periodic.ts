@@ -8,7 +8,7 @@
 import { describe } from "../ffi/bytes.ts";
 import { IOLoop, LoopClosedError } from "./ioloop.ts";
 import type { Timeout } from "./timeouts.ts";
-import { reportError } from "./_internal.ts";
+import { checkFunction, checkOptionsObject, reportError } from "./_internal.ts";
 
 /** Options of a `PeriodicCallback`. */
 export interface PeriodicCallbackOptions {
@@ -70,13 +70,7 @@ export class PeriodicCallback {
     callbackTime: number,
     options: PeriodicCallbackOptions = {},
   ) {
-    if (typeof callback !== "function") {
-      throw new TypeError(
-        `Cannot create a PeriodicCallback: expected a function, got ${
-          describe(callback)
-        }`,
-      );
-    }
+    checkFunction(callback, "create a PeriodicCallback");
     if (
       typeof callbackTime !== "number" || !(callbackTime > 0) ||
       !Number.isFinite(callbackTime)
@@ -87,13 +81,7 @@ export class PeriodicCallback {
         }`,
       );
     }
-    if (typeof options !== "object" || options === null) {
-      throw new TypeError(
-        `Cannot create a PeriodicCallback: expected an options object, got ${
-          describe(options)
-        }`,
-      );
-    }
+    checkOptionsObject(options, "create a PeriodicCallback");
     const jitter = options.jitter ?? 0;
     if (typeof jitter !== "number" || !(jitter >= 0 && jitter <= 1)) {
       throw new RangeError(

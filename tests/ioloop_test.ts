@@ -541,6 +541,24 @@ Deno.test("IOLoop bad input", async () => {
   assert.throws(() => loop.addHandler(s, () => {}, 64), RangeError);
   assert.throws(() => loop.removeTimeout({} as never), TypeError);
   assert.throws(() => new IOLoop({ spinWindow: -1 }), RangeError);
+  assert.throws(() => new IOLoop(null as never), {
+    name: "TypeError",
+    message: "Cannot create an IOLoop: expected an options object, got null",
+  });
+  assert.throws(() => new PeriodicCallback(() => {}, 10, 5 as never), {
+    name: "TypeError",
+    message:
+      "Cannot create a PeriodicCallback: expected an options object, got a number (5)",
+  });
+  assert.throws(() => new PeriodicCallback("x" as never, 10), {
+    name: "TypeError",
+    message:
+      'Cannot create a PeriodicCallback: expected a function, got a string ("x")',
+  });
+  assert.throws(() => loop.addCallback(5 as never), {
+    name: "TypeError",
+    message: "Cannot add a callback: expected a function, got a number (5)",
+  });
   s.close();
   assert.throws(
     () => loop.addHandler(s, () => {}, IOLoop.READ),
