@@ -81,6 +81,7 @@ export {
 export type { Payload } from "./ffi/bytes.ts";
 export { LIBZMQ_PATH_ENV } from "./ffi/library.ts";
 export {
+  type Callback,
   type Handler,
   IOLoop,
   type IOLoopOptions,

@@ -112,17 +112,26 @@ export type Handler<T extends Target = Socket> = (
 ) => unknown;
 
 /**
- * A function the loop calls later with the arguments it was given, `A`
- * (read from those arguments only, so they type an unannotated callback's
- * parameters). Given none, it is called with none, so its parameters must
- * accept `undefined`: `new Promise((r) => loop.callLater(5, r))` type-checks,
- * `loop.addCallback((n: number) => n + 1)` does not.
+ * A function the loop calls later (`addCallback`, `callLater`, ...) with the
+ * arguments it was given, `A`. `A` is read from those arguments only, so
+ * they type an unannotated callback's parameters. Given none, it is called
+ * with none, so its parameters must accept `undefined`.
+ *
+ * @example
+ * ```ts
+ * import { type Callback, IOLoop } from "@zmqloop/zmq";
+ * const loop = new IOLoop();
+ * const greet: Callback<[string]> = (name) => console.log(`hi ${name}`);
+ * loop.addCallback(greet, "ann"); // greet(1) would not type-check
+ * await new Promise((r) => loop.callLater(5, r)); // r gets no argument
+ * loop.close();
+ * ```
  */
-type Call<A extends unknown[]> = [A] extends [[]]
+export type Callback<A extends unknown[]> = [A] extends [[]]
   ? (...args: undefined[]) => unknown
   : (...args: NoInfer<A>) => unknown;
 /** A call stored beside its own arguments (checked in the public signature). */
-type StoredCall = Call<unknown[]>;
+type StoredCall = Callback<unknown[]>;
 
 /** Options of a new `IOLoop`. */
 export interface IOLoopOptions {
@@ -549,7 +558,7 @@ export class IOLoop {
    * @param callback the function
    * @param args its arguments
    */
-  addCallback<A extends unknown[]>(callback: Call<A>, ...args: A): void {
+  addCallback<A extends unknown[]>(callback: Callback<A>, ...args: A): void {
     this.#live("add a callback");
     checkFunction(callback, "add a callback");
     this.#callbacks.push([callback as StoredCall, args]);
@@ -563,7 +572,7 @@ export class IOLoop {
    * @param callback the function
    * @param args its arguments
    */
-  spawnCallback<A extends unknown[]>(callback: Call<A>, ...args: A): void {
+  spawnCallback<A extends unknown[]>(callback: Callback<A>, ...args: A): void {
     this.addCallback(callback, ...args);
   }
 
@@ -602,7 +611,7 @@ export class IOLoop {
    */
   callLater<A extends unknown[]>(
     delay: number,
-    callback: Call<A>,
+    callback: Callback<A>,
     ...args: A
   ): Timeout {
     checkTime(delay, "schedule a call");
@@ -619,7 +628,7 @@ export class IOLoop {
    */
   callAt<A extends unknown[]>(
     when: number,
-    callback: Call<A>,
+    callback: Callback<A>,
     ...args: A
   ): Timeout {
     this.#live("schedule a call");
@@ -647,7 +656,7 @@ export class IOLoop {
    */
   addTimeout<A extends unknown[]>(
     deadline: number,
-    callback: Call<A>,
+    callback: Callback<A>,
     ...args: A
   ): Timeout {
     return this.callAt(deadline, callback, ...args);

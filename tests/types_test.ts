@@ -8,6 +8,7 @@
  */
 import assert from "node:assert/strict";
 import {
+  type Callback,
   Context,
   type Handler,
   IOLoop,
@@ -53,6 +54,9 @@ function refused(loop: IOLoop, sock: Socket, fd: number): void {
   loop.addTimeout(loop.time(), (s: string) => s.length);
   // @ts-expect-error: an unannotated parameter is typed by the argument
   loop.addCallback((n) => n.toUpperCase(), 1);
+  const onNumber: Callback<[number]> = (n) => n.toFixed();
+  // @ts-expect-error: a Callback<[number]> given a string
+  loop.addCallback(onNumber, "1");
 }
 
 /** Never called: the forms existing code uses, which must keep compiling. */
@@ -83,6 +87,8 @@ function accepted(loop: IOLoop, sock: Socket, fd: number): void {
   void new Promise<void>((r) => loop.callAt(loop.time(), r));
   void new Promise<void>((r) => loop.addTimeout(loop.time(), r));
   loop.callLater(5, (s: string) => s.length, "abc");
+  const onNumber: Callback<[number]> = (n) => n.toFixed();
+  loop.callLater(5, onNumber, 1);
 }
 
 Deno.test("IOLoop signatures: no any, Handler defaults to a Socket handler", () => {
