@@ -119,12 +119,12 @@ export class AsyncSocket
 
   /** Whether the socket is closed. */
   get closed(): boolean {
-    return this.#stream.closed();
+    return this.#stream.isClosed;
   }
 
   #check(what: string): void {
     if (this.ioLoop.closed) throw new LoopClosedError(what);
-    if (this.#stream.closed()) throw closedError(what);
+    if (this.#stream.isClosed) throw closedError(what);
   }
 
   /** RCVTIMEO and SNDTIMEO, read again only after an option was set. */

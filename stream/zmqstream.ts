@@ -152,7 +152,7 @@ export class ZMQStream
   readonly ioLoop: IOLoop;
 
   #closed = false;
-  #recvCallback: ((msg: Uint8Array[] | Frame[]) => void) | null = null;
+  #recvCallback: ((msg: Message) => void) | null = null;
   #recvCopy = true;
   #sendCallback: SendCallback | null = null;
   #errCallback: ((error: ZMQError) => void) | null = null;
@@ -232,8 +232,7 @@ export class ZMQStream
     copy?: boolean,
   ): void;
   onRecv(
-    // deno-lint-ignore no-explicit-any
-    callback: ((msg: any) => void) | null,
+    callback: ((msg: never) => void) | null,
     copy = true,
   ): void {
     this.#live("set a receive callback");
@@ -243,7 +242,8 @@ export class ZMQStream
         "Cannot set a receive callback while recvMultipart() or for await is reading this stream",
       );
     }
-    this.#recvCallback = callback ?? null;
+    // (one cast, where it is stored: the overloads tie the type to `copy`)
+    this.#recvCallback = callback as ((msg: Message) => void) | null;
     this.#recvCopy = copy !== false;
     this.#rebuild();
   }
@@ -255,14 +255,40 @@ export class ZMQStream
    * @param copy false delivers `Frame`s @default true
    */
   onRecvStream(
-    // deno-lint-ignore no-explicit-any
-    callback: ((stream: ZMQStream, msg: any[]) => void) | null,
+    callback: ((stream: ZMQStream, msg: Uint8Array[]) => void) | null,
+    copy?: true,
+  ): void;
+  /**
+   * Like `onRecv` with `copy: false`, with the stream as first argument.
+   *
+   * @param callback receives the stream and each message as `Frame`s; `null` to pause
+   * @param copy false
+   */
+  onRecvStream(
+    callback: ((stream: ZMQStream, msg: Frame[]) => void) | null,
+    copy: false,
+  ): void;
+  /**
+   * Like `onRecv`, with the stream as first argument.
+   *
+   * @param callback receives the stream and each message; `null` to pause
+   * @param copy false delivers `Frame`s
+   */
+  onRecvStream(
+    callback:
+      | ((stream: ZMQStream, msg: Uint8Array[]) => void)
+      | ((stream: ZMQStream, msg: Frame[]) => void)
+      | null,
+    copy?: boolean,
+  ): void;
+  onRecvStream(
+    callback: ((stream: ZMQStream, msg: never) => void) | null,
     copy = true,
   ): void {
     checkCallback(callback, "set a receive callback");
     this.onRecv(
-      callback ? (msg: Uint8Array[] | Frame[]) => callback(this, msg) : null,
-      copy,
+      callback ? (msg: Message) => callback(this, msg as never) : null,
+      copy as boolean,
     );
   }
 
@@ -709,8 +735,7 @@ export class ZMQStream
   }
 
   /** Calls a user callback: a throw or a rejection reaches the loop's errorHandler. */
-  // deno-lint-ignore no-explicit-any
-  #invoke<A extends any[]>(fn: (...args: A) => unknown, ...args: A): void {
+  #invoke<A extends unknown[]>(fn: (...args: A) => unknown, ...args: A): void {
     callUser(this.ioLoop, fn, ...args);
   }
 
