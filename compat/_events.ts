@@ -24,7 +24,7 @@ import {
   EVENT_MONITOR_STOPPED,
 } from "../ffi/constants.ts";
 import { parseMonitorMessage } from "../ffi/monitor.ts";
-import { errnoError } from "./_driver.ts";
+import { errnoError } from "./_errors.ts";
 
 /** zeromq.js's name of each libzmq monitor event. */
 export const EVENT_TYPES: Readonly<Record<number, string>> = {

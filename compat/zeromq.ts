@@ -33,8 +33,8 @@
  *
  * Over 500 lines because it is zeromq.js v6's whole public surface (twelve
  * socket classes, their options, Context, Proxy, Observer) with JSDoc; the
- * option mapping is `_options.ts`, events `_events.ts`, the driver
- * `_driver.ts`.
+ * option mapping is `_options.ts`, events `_events.ts`, send and receive
+ * on `AsyncSocket` `_io.ts`, errors `_errors.ts`.
  * @module
  */
 
@@ -82,7 +82,8 @@ import { describe, type Payload } from "../ffi/bytes.ts";
 import { has, zmqVersion } from "../ffi/version.ts";
 import { curveKeypair } from "../ffi/z85.ts";
 import { SteerableProxy } from "../ffi/proxy.ts";
-import { Driver, errnoError } from "./_driver.ts";
+import { errnoError } from "./_errors.ts";
+import { SocketIo } from "./_io.ts";
 import {
   COMPAT_OPTIONS,
   type CompatOption,
@@ -383,7 +384,7 @@ export const context: Context = new Context();
 
 interface SocketState {
   raw: RawSocket;
-  driver: Driver<Message[]>;
+  io: SocketIo<Message[]>;
   context: Context;
   observer: Observer | null;
 }
@@ -397,10 +398,9 @@ const EMPTY = new Uint8Array(0);
 // zeromq.js does when they are garbage-collected.
 const finalizer = new FinalizationRegistry<SocketState>((state) => {
   if (state.raw.closed) return;
-  state.driver.close();
   state.observer?.close();
   try {
-    state.raw.close();
+    state.io.close();
   } catch {
     // in use by a proxy
   }
@@ -580,11 +580,11 @@ export abstract class Socket {
     const raw = rawContext(ctx).socket(type);
     const state: SocketState = {
       raw,
-      driver: new Driver(raw, toBuffers),
+      io: new SocketIo(raw, toBuffers),
       context: ctx,
       observer: null,
     };
-    state.driver.own(this);
+    state.io.own(this);
     this.#state = state;
     try {
       for (const [key, value] of Object.entries(rest)) {
@@ -712,10 +712,9 @@ export abstract class Socket {
     }
     if (state.raw.closed) return;
     finalizer.unregister(state);
-    state.driver.close();
     // The observer stays open: it still has the last events to give, and
     // closes itself with the "end" event (or when it is collected).
-    state.raw.close();
+    state.io.close();
   }
 }
 
@@ -891,7 +890,7 @@ function send(this: Socket, message: MessageLike | MessageLike[]) {
   } catch (error) {
     return Promise.reject(error);
   }
-  return state.driver.send(parts);
+  return state.io.send(parts);
 }
 
 function receive(this: Socket): Promise<Message[]> {
@@ -901,7 +900,7 @@ function receive(this: Socket): Promise<Message[]> {
   } catch (error) {
     return Promise.reject(error);
   }
-  return state.driver.receive();
+  return state.io.receive();
 }
 
 interface Receiver<T> {
@@ -1459,10 +1458,10 @@ function optionProperty(option: CompatOption): PropertyDescriptor {
       const state = liveState(this, `set option "${option.name}"`);
       state.raw.setsockopt(option.spec.id, converted);
       if (option.spec.id === SNDTIMEO) {
-        state.driver.sendTimeout = value as number;
+        state.io.sendTimeout = value as number;
       }
       if (option.spec.id === RCVTIMEO) {
-        state.driver.receiveTimeout = value as number;
+        state.io.receiveTimeout = value as number;
       }
     };
   }
@@ -1579,7 +1578,7 @@ const observerFinalizer = new FinalizationRegistry<RawSocket>((pair) => {
 export class Observer {
   #socket: RawSocket;
   #pair: RawSocket;
-  #driver: Driver<RawEvent>;
+  #io: SocketIo<RawEvent>;
   #closed = false;
   #listeners: Map<string, Set<(data: never) => void>> | null = null;
 
@@ -1596,8 +1595,8 @@ export class Observer {
     }
     this.#socket = liveState(socket, "observe the socket").raw;
     this.#pair = this.#socket.getMonitorSocket(EVENT_ALL);
-    this.#driver = new Driver(this.#pair, toEvent);
-    this.#driver.own(this);
+    this.#io = new SocketIo(this.#pair, toEvent);
+    this.#io.own(this);
     observerFinalizer.register(this, this.#pair, this);
   }
 
@@ -1611,9 +1610,8 @@ export class Observer {
     if (this.#closed) return;
     this.#closed = true;
     observerFinalizer.unregister(this);
-    this.#driver.close();
     if (!this.#socket.closed) this.#socket.disableMonitor();
-    this.#pair.close(0);
+    this.#io.close(0);
   }
 
   /**
@@ -1635,7 +1633,7 @@ export class Observer {
 
   #next(): Promise<Event> {
     if (this.#closed) return Promise.reject(closedError());
-    return this.#driver.receive().then((event) => {
+    return this.#io.receive().then((event) => {
       if (event.type === "end") this.close();
       return event as Event;
     });
@@ -1778,6 +1776,14 @@ export class Proxy<F extends Socket = Socket, B extends Socket = Socket> {
     }
     const front = liveState(this.frontEnd, "run a proxy");
     const back = liveState(this.backEnd, "run a proxy");
+    for (const [end, state] of [["front-end", front], ["back-end", back]]) {
+      if ((state as SocketState).io.watched) {
+        throw errnoError(
+          ERRNO.EBUSY,
+          `Cannot run a proxy: its ${end} socket had a send() or receive() wait before, so zmqloop's loop watches it; give the Proxy sockets that were only bound or connected`,
+        );
+      }
+    }
     this.#running = new SteerableProxy(front.raw, back.raw);
     try {
       await this.#running.done;
