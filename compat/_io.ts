@@ -131,7 +131,10 @@ export class SocketIo<R = Uint8Array[]> {
     if (this.receiveTimeout === 0) return Promise.reject(errnoError(EAGAIN));
     this.#reading = true;
     this.#wait(1);
-    return this.#socket().recvMultipart().then(this.#received, this.#unreceived);
+    return this.#socket().recvMultipart().then(
+      this.#received,
+      this.#unreceived,
+    );
   }
 
   /**

@@ -419,9 +419,19 @@ Deno.test("zeromq: timeouts reject with EAGAIN", async (t) => {
   await t.step("sendTimeout", async () => {
     const push = new Push({ sendTimeout: 30 });
     try {
-      await assert.rejects(() => within(push.send("x")), { code: "EAGAIN" });
+      await assert.rejects(() => within(push.send("x")), {
+        code: "EAGAIN",
+        message: "Operation was not possible or timed out",
+      });
       push.sendTimeout = 0;
       await assert.rejects(() => push.send("x"), { code: "EAGAIN" });
+      // 0 with sends already queued: this one fails too, the others wait on
+      push.sendTimeout = -1;
+      const first = push.send("queued").catch((e) => e.message);
+      push.sendTimeout = 0;
+      await assert.rejects(() => within(push.send("y")), { code: "EAGAIN" });
+      push.close();
+      assert.equal(await within(first), "Socket was closed");
     } finally {
       push.close();
     }
@@ -455,11 +465,20 @@ Deno.test("zeromq: close rejects what waits, and ends for await", async (t) => {
       message: "Socket was closed",
     });
   });
-  await t.step("pending send", async () => {
+  await t.step("pending sends, each in order", async () => {
     const push = new Push({ linger: 0 });
-    const pending = push.send("nobody listens");
+    const pending = ["a", "b", "c"].map((m) =>
+      push.send(m).then(() => "sent", (e) => `${e.code}: ${e.message}`)
+    );
     push.close();
-    await assert.rejects(() => within(pending), { code: "EAGAIN" });
+    assert.deepEqual(
+      await within(Promise.all(pending)),
+      Array(3).fill("EAGAIN: Socket was closed"),
+    );
+    await assert.rejects(() => push.send("x"), {
+      code: "EBADF",
+      message: "Socket is closed",
+    });
   });
   await t.step("for await returns", async () => {
     const [pull, push] = await pair(new Pull(), new Push());
@@ -476,6 +495,41 @@ Deno.test("zeromq: close rejects what waits, and ends for await", async (t) => {
     assert.deepEqual(seen, ["1", "2"]);
     push.close();
   });
+});
+
+Deno.test("zeromq: a socket nobody references is not collected while its receive() waits (3 runs)", async () => {
+  const script = await tempScript(`
+    import { Pull, Push } from "${COMPAT_URL}";
+    const push = new Push();
+    await push.bind("inproc://held");
+    function start() {
+      const pull = new Pull();
+      pull.connect("inproc://held");
+      return pull.receive(); // the only reference left is this promise
+    }
+    const pending = start().then(([m]) => m.toString(), (e) => e.message);
+    for (let i = 0; i < 5; i++) {
+      globalThis.gc();
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    push.send("kept").catch(() => {}); // waits forever if the Pull was closed
+    console.log(await pending);
+    Deno.exit(0);
+  `);
+  try {
+    for (let i = 0; i < 3; i++) {
+      const r = await runDeno([
+        "run",
+        "--allow-ffi",
+        "--allow-env",
+        "--v8-flags=--expose-gc",
+        script,
+      ], { timeoutMs: 15_000 });
+      assert.equal(r.stdout.trim(), "kept", `run ${i}: ${r.stderr}`);
+    }
+  } finally {
+    await Deno.remove(script);
+  }
 });
 
 Deno.test("zeromq: concurrent sends queue in order (zeromq.js: EBUSY)", async () => {
@@ -954,6 +1008,38 @@ Deno.test("zeromq: Observer events, by receive(), for await and on()", async (t)
   });
 });
 
+Deno.test("zeromq: a Proxy refuses a socket that waited in receive() before, changing nothing", async () => {
+  const front = new Router({ receiveTimeout: 10 }), back = new Dealer();
+  const address = inproc();
+  try {
+    await front.bind(address);
+    await assert.rejects(() => within(front.receive()), { code: "EAGAIN" });
+    await assert.rejects(() => new Proxy(front, back).run(), {
+      code: "EBUSY",
+      message: /front-end socket had a send\(\) or receive\(\) wait/,
+    });
+    assert.equal(front.closed, false);
+    assert.equal(back.closed, false);
+    const dealer = new Dealer();
+    dealer.connect(address);
+    await dealer.send("still works");
+    front.receiveTimeout = 5000;
+    assert.equal(text((await within(front.receive()))[1]), "still works");
+    dealer.close();
+    // a receive that failed at once (receiveTimeout 0) did not wait: the
+    // socket can still be lent
+    const quick = new Router({ receiveTimeout: 0 });
+    await assert.rejects(() => quick.receive(), { code: "EAGAIN" });
+    const proxy = new Proxy(quick, back);
+    const running = proxy.run();
+    proxy.terminate();
+    await within(running);
+    assert.equal(quick.closed, true);
+  } finally {
+    closeAll(front, back);
+  }
+});
+
 Deno.test("zeromq: Proxy run, pause, resume, terminate", async () => {
   const front = inproc(), back = inproc();
   const proxy = new Proxy(new Router(), new Dealer());
@@ -1002,6 +1088,14 @@ Deno.test("zeromq: the process exits with sockets left open, and on Deno.exit() 
     await dealer.receive();
     const pull = new Pull({ receiveTimeout: 20 });
     await pull.receive().catch(() => {});
+    // a receive that waited (on the loop), then got its message
+    const waited = new Pull();
+    await waited.bind("inproc://waited");
+    const feeder = new Push();
+    feeder.connect("inproc://waited");
+    const got = waited.receive();
+    await feeder.send("late");
+    await got;
     new Publisher().bind("tcp://127.0.0.1:*");
     const push = new Push({ linger: 0 });
     push.connect("tcp://127.0.0.1:1");
