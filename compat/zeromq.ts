@@ -1721,7 +1721,9 @@ export class Observer {
 /**
  * ZeroMQ's proxy between a front-end and a back-end socket, on a native
  * thread: `run()` until `terminate()`; `pause()` and `resume()` steer it.
- * Both sockets are closed when it ends.
+ * Both sockets are closed when it ends. Give it sockets that were only
+ * bound or connected: one whose `send()` or `receive()` had to wait is
+ * watched by zmqloop's loop from then on, and `run()` rejects it (EBUSY).
  *
  * @example
  * ```ts
@@ -1769,6 +1771,8 @@ export class Proxy<F extends Socket = Socket, B extends Socket = Socket> {
    * Runs the proxy until `terminate()`, then closes both sockets.
    *
    * @returns a promise that resolves when the proxy has ended
+   * @throws {Error} EBUSY (as a rejection) when it runs already, or a socket
+   * had a `send()` or `receive()` wait before (nothing is changed then)
    */
   async run(): Promise<void> {
     if (this.#running) {
