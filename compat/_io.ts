@@ -17,8 +17,8 @@
  *   out" for a timeout, EAGAIN "Socket was closed" for a close, EBUSY for a
  *   second concurrent receive.
  * - The `AsyncSocket` (and its loop registration) is made on the first
- *   call that has to wait: a socket that never waited is not watched by a
- *   loop, so it can still be handed to a `Proxy` (a watched one cannot).
+ *   call that has to wait, and `detach()` ends it again when nothing waits:
+ *   a `Proxy` can take only a socket that no loop watches.
  * - While a call waits, the zeromq.js socket object is held, so it is not
  *   collected (and closed by its finalizer) under the call.
  *
@@ -31,6 +31,7 @@ import { EAGAIN, ENOTSOCK, ERRNO } from "../ffi/errno.ts";
 import { ZMQError } from "../ffi/errors.ts";
 import { IOLoop } from "../loop/ioloop.ts";
 import { AsyncSocket } from "../stream/async_socket.ts";
+import { kDetach } from "../stream/zmqstream.ts";
 import { streamOf, type ZMQStream } from "../stream/zmqstream.ts";
 import { errnoError } from "./_errors.ts";
 
@@ -82,9 +83,22 @@ export class SocketIo<R = Uint8Array[]> {
     this.#owner = new WeakRef(owner);
   }
 
-  /** Whether a loop watches the socket (a call had to wait once): a `Proxy` cannot take it. */
-  get watched(): boolean {
-    return this.#async !== null;
+  /** Whether a call waits now (a `Proxy` cannot take the socket then). */
+  get waiting(): boolean {
+    return this.#waiting > 0;
+  }
+
+  /**
+   * Stops the loop watching the socket, so a `Proxy` can take it; false,
+   * with nothing changed, while a call waits. The next call that must wait
+   * watches it again.
+   */
+  detach(): boolean {
+    if (this.#async === null) return true;
+    if (this.#waiting > 0 || !this.#async[kDetach]()) return false;
+    this.#async = null;
+    this.#stream = undefined;
+    return true;
   }
 
   /**

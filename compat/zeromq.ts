@@ -1721,9 +1721,8 @@ export class Observer {
 /**
  * ZeroMQ's proxy between a front-end and a back-end socket, on a native
  * thread: `run()` until `terminate()`; `pause()` and `resume()` steer it.
- * Both sockets are closed when it ends. Give it sockets that were only
- * bound or connected: one whose `send()` or `receive()` had to wait is
- * watched by zmqloop's loop from then on, and `run()` rejects it (EBUSY).
+ * Both sockets are closed when it ends. `run()` rejects (EBUSY) while a
+ * `send()` or `receive()` waits on either socket.
  *
  * @example
  * ```ts
@@ -1771,8 +1770,8 @@ export class Proxy<F extends Socket = Socket, B extends Socket = Socket> {
    * Runs the proxy until `terminate()`, then closes both sockets.
    *
    * @returns a promise that resolves when the proxy has ended
-   * @throws {Error} EBUSY (as a rejection) when it runs already, or a socket
-   * had a `send()` or `receive()` wait before (nothing is changed then)
+   * @throws {Error} EBUSY (as a rejection) when it runs already, or a
+   * `send()` or `receive()` waits on a socket (nothing is changed then)
    */
   async run(): Promise<void> {
     if (this.#running) {
@@ -1781,13 +1780,17 @@ export class Proxy<F extends Socket = Socket, B extends Socket = Socket> {
     const front = liveState(this.frontEnd, "run a proxy");
     const back = liveState(this.backEnd, "run a proxy");
     for (const [end, state] of [["front-end", front], ["back-end", back]]) {
-      if ((state as SocketState).io.watched) {
+      if ((state as SocketState).io.waiting) {
         throw errnoError(
           ERRNO.EBUSY,
-          `Cannot run a proxy: its ${end} socket had a send() or receive() wait before, so zmqloop's loop watches it; give the Proxy sockets that were only bound or connected`,
+          `Cannot run a proxy: a send() or receive() is waiting on its ${end} socket`,
         );
       }
     }
+    // Nothing waits on either: neither refuses (a socket whose calls once
+    // waited is still watched by the loop until now).
+    front.io.detach();
+    back.io.detach();
     this.#running = new SteerableProxy(front.raw, back.raw);
     try {
       await this.#running.done;

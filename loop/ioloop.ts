@@ -931,7 +931,9 @@ export class IOLoop {
           return;
         }
       }
-      if (passes === 1) this.#lastActivity = start; // for the spin window
+      // for the spin window: any pass that worked is activity (the first
+      // pass may find nothing and the kernel ask after it the reply)
+      if (this.#lastActivity < start) this.#lastActivity = start;
     }
     this.#idle();
   }

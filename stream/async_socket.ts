@@ -35,7 +35,7 @@ import { type OptionValue, RCVTIMEO, SNDTIMEO } from "../ffi/options.ts";
 import type { WritableMessage } from "./_web_streams.ts";
 import { POLLIN } from "../ffi/constants.ts";
 import { IOLoop, LoopClosedError } from "../loop/ioloop.ts";
-import { kPoll, kReceive, kSend, ZMQStream } from "./zmqstream.ts";
+import { kDetach, kPoll, kReceive, kSend, ZMQStream } from "./zmqstream.ts";
 
 /** Options of an `AsyncSocket` send. */
 export interface AsyncSendOptions {
@@ -390,6 +390,11 @@ export class AsyncSocket
    */
   [Symbol.asyncIterator](): AsyncIterator<Uint8Array[]> {
     return this.#stream[Symbol.asyncIterator]();
+  }
+
+  /** @internal ends this AsyncSocket, leaving its socket open and unwatched, when nothing waits (see `kDetach`). */
+  [kDetach](): boolean {
+    return this.#stream[kDetach]();
   }
 
   // ---- passthrough ----

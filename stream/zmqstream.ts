@@ -109,6 +109,12 @@ export const kReceive: unique symbol = Symbol("zmqloop.receive");
 export const kSend: unique symbol = Symbol("zmqloop.send");
 /** @internal wait for socket events without consuming (AsyncSocket.poll). */
 export const kPoll: unique symbol = Symbol("zmqloop.poll");
+/**
+ * @internal ends an idle stream and leaves its socket open and unwatched
+ * (so a proxy may take it); false, with nothing changed, while anything
+ * waits on the stream.
+ */
+export const kDetach: unique symbol = Symbol("zmqloop.detach");
 
 /** The stream that drives a socket, if any (AsyncPoller's way to wait on it). */
 export function streamOf(socket: Socket): ZMQStream | undefined {
@@ -1088,6 +1094,17 @@ export class ZMQStream
     const callback = this.#closeCallback;
     this.#closeCallback = null;
     if (callback) this.#invoke(callback);
+  }
+
+  /** @internal see `kDetach`. */
+  [kDetach](): boolean {
+    if (this.#closed) return true;
+    if (
+      this.#waiters.length || this.#polls.length || this.#queue.length ||
+      this.#recvCallback
+    ) return false;
+    this.#end(undefined, false);
+    return true;
   }
 
   /** Same as `close()`. */
