@@ -134,11 +134,12 @@ export function sendPart(
   }
   const size = sizeArg(len);
   if (s.sym.zmq_send(h, buf, size, flags) >= 0) return true;
-  return sendFailed(s.sym, h, buf, size, flags, soft);
+  return sendFailed(s.sym, h, buf, size, flags, soft, s.sym.zmq_errno());
 }
 
 // The failure paths live in functions of their own: a closure in the hot
 // function would make V8 allocate a context for its variables on every call.
+// The errno is read before them, before anything is allocated (see recover).
 function sendFailed(
   sym: ZmqSymbols,
   h: Deno.PointerValue,
@@ -146,11 +147,13 @@ function sendFailed(
   size: bigint,
   flags: number,
   soft: boolean,
+  errno: number,
 ): boolean {
   return recover(
     () => sym.zmq_send(h, buf, size, flags),
     "Cannot send",
     soft ? notNow : undefined,
+    errno,
   ) >= 0;
 }
 
@@ -261,7 +264,7 @@ export function recvMsg(
 ): number {
   let rc = sym.zmq_msg_recv(msg, h, flags);
   if (rc < 0) {
-    rc = recvFailed(sym, h, msg, flags, soft);
+    rc = recvFailed(sym, h, msg, flags, soft, sym.zmq_errno());
     if (rc < 0) return -1;
   }
   return fullSize(sym, msg, rc);
@@ -276,7 +279,9 @@ export function recvBuffer(
 ): number {
   const size = sizeArg(buffer.length);
   const rc = sym.zmq_recv(h, buffer, size, flags);
-  return rc >= 0 ? rc : recvBufferFailed(sym, h, buffer, size, flags);
+  return rc >= 0
+    ? rc
+    : recvBufferFailed(sym, h, buffer, size, flags, sym.zmq_errno());
 }
 
 function recvBufferFailed(
@@ -285,8 +290,14 @@ function recvBufferFailed(
   buffer: Uint8Array,
   size: bigint,
   flags: number,
+  errno: number,
 ): number {
-  return recover(() => sym.zmq_recv(h, buffer, size, flags), "Cannot receive");
+  return recover(
+    () => sym.zmq_recv(h, buffer, size, flags),
+    "Cannot receive",
+    undefined,
+    errno,
+  );
 }
 
 function recvFailed(
@@ -294,11 +305,13 @@ function recvFailed(
   h: Deno.PointerValue,
   msg: Uint8Array,
   flags: number,
-  soft?: (errno: number) => boolean,
+  soft: ((errno: number) => boolean) | undefined,
+  errno: number,
 ): number {
   return recover(
     () => sym.zmq_msg_recv(msg, h, flags),
     "Cannot receive",
     soft,
+    errno,
   );
 }

@@ -172,10 +172,16 @@ export function getOption(
   VIEW.setBigInt64(0, 0n, true);
   const read = () => sym.zmq_getsockopt(h, spec.id, VALUE, LEN);
   if (read() !== 0) {
-    recover(() => {
-      LEN[0] = size;
-      return read();
-    }, what);
+    const errno = sym.zmq_errno(); // before the closure below is allocated
+    recover(
+      () => {
+        LEN[0] = size;
+        return read();
+      },
+      what,
+      undefined,
+      errno,
+    );
   }
   const len = Number(LEN[0]);
   switch (spec.type) {
@@ -206,7 +212,7 @@ export function getInt(
 ): number {
   LEN[0] = 4n;
   if (sym.zmq_getsockopt(h, option, VALUE, LEN) !== 0) {
-    getIntFailed(sym, h, option, what);
+    getIntFailed(sym, h, option, what, sym.zmq_errno());
   }
   return VIEW.getInt32(0, true);
 }
@@ -218,9 +224,15 @@ function getIntFailed(
   h: Deno.PointerValue,
   option: number,
   what: string,
+  errno: number,
 ): void {
-  recover(() => {
-    LEN[0] = 4n;
-    return sym.zmq_getsockopt(h, option, VALUE, LEN);
-  }, what);
+  recover(
+    () => {
+      LEN[0] = 4n;
+      return sym.zmq_getsockopt(h, option, VALUE, LEN);
+    },
+    what,
+    undefined,
+    errno,
+  );
 }

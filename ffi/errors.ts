@@ -163,21 +163,24 @@ export function errorFor(errno: number, what?: string): ZMQError {
  * (EAGAIN for a non-blocking try, say); otherwise throws the typed error.
  *
  * Hot paths call libzmq directly and reach this only on failure, so the
- * closure is made only then.
+ * closure is made only then; they read the errno first (`first`), before
+ * anything is allocated: an allocation may run the garbage collector, whose
+ * system calls can overwrite the thread's errno.
  *
  * @param call the libzmq call, again
  * @param what what was being done, for the error
  * @param soft errnos that are not errors here
+ * @param first the errno of the failed call, read right after it
  * @returns the call's result, or -1 for a soft errno
  */
 export function recover(
   call: () => number,
   what: string,
   soft?: (errno: number) => boolean,
+  first: number = lib().zmq_errno(),
 ): number {
   const sym = lib();
-  for (;;) {
-    const errno = sym.zmq_errno();
+  for (let errno = first;; errno = sym.zmq_errno()) {
     if (errno !== EINTR) {
       if (soft?.(errno)) return -1;
       throw errorFor(errno, what);
