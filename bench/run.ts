@@ -97,10 +97,12 @@ class Peer {
 
   // deno-lint-ignore no-explicit-any
   async result(timeoutMs = 120_000): Promise<any> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
     const status = await Promise.race([
       this.#child.status,
-      new Promise<null>((r) => setTimeout(() => r(null), timeoutMs)),
+      new Promise<null>((r) => timer = setTimeout(() => r(null), timeoutMs)),
     ]);
+    clearTimeout(timer); // (left pending, it kept the bench alive 2 minutes)
     if (!status) {
       this.#child.kill("SIGKILL");
       throw new Error(`${this.name}: timed out after ${timeoutMs} ms`);
