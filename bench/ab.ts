@@ -11,7 +11,9 @@
  * MODE: `recvInto` (send + recvInto, 16 B, inproc; the default), `recv`
  * (send + recv), `stream` (a PUSH stream to a PULL stream on one loop),
  * `pingpong` (REQ/REP streams on one loop), `handler` (REQ/REP with
- * addHandler on one loop). Prints, per checkout, ns per message (or per
+ * addHandler on one loop), `await` (`for await` over an AsyncSocket PULL
+ * with 2000 messages waiting, inproc), `streamAwait` (the same over a
+ * ZMQStream). Prints, per checkout, ns per message (or per
  * round trip): min, 25th percentile and median.
  *
  * @module
@@ -113,6 +115,28 @@ function pingpong(m: Zmq, i: number, handlers: boolean): Window {
   };
 }
 
+function awaited(m: Zmq, i: number, async: boolean): Window {
+  const n = 2000;
+  const ctx = new m.Context();
+  const loop = new m.IOLoop();
+  const raw = ctx.socket(m.PULL);
+  raw.setsockopt(m.RCVHWM, 0);
+  const pull = async
+    ? new m.AsyncSocket(raw, loop)
+    : new m.ZMQStream(raw, loop);
+  const push = ctx.socket(m.PUSH);
+  push.setsockopt(m.SNDHWM, 0);
+  pull.bind(`inproc://ab-await-${i}`);
+  push.connect(`inproc://ab-await-${i}`);
+  const it = pull[Symbol.asyncIterator]();
+  return async () => {
+    for (let k = 0; k < n; k++) push.send(payload);
+    const t0 = performance.now();
+    for (let k = 0; k < n; k++) await it.next();
+    return (performance.now() - t0) * 1e6 / n;
+  };
+}
+
 const windows: Window[] = mods.map((m, i) => {
   switch (mode) {
     case "recvInto":
@@ -125,13 +149,19 @@ const windows: Window[] = mods.map((m, i) => {
       return pingpong(m, i, false);
     case "handler":
       return pingpong(m, i, true);
+    case "await":
+      return awaited(m, i, true);
+    case "streamAwait":
+      return awaited(m, i, false);
     default:
       console.error(`ab: unknown mode ${mode}`);
       Deno.exit(2);
   }
 });
 
-const rounds = mode === "recvInto" || mode === "recv" ? 60 : 30;
+const rounds = ["recvInto", "recv", "await", "streamAwait"].includes(mode)
+  ? 60
+  : 30;
 const samples: number[][] = windows.map(() => []);
 for (let round = 0; round < rounds; round++) {
   for (let i = 0; i < windows.length; i++) {

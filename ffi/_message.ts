@@ -50,6 +50,52 @@ const INT_MAX = 2147483647;
 export const notNow = (errno: number): boolean =>
   errno === EAGAIN || errno === EFSM;
 
+/** libzmq's message types (msg.hpp): payload inside the `zmq_msg_t`, and on the heap. */
+const TYPE_VSM = 101, TYPE_LMSG = 102;
+
+/** Receives cross-checked against libzmq's own answers before the layout is trusted. */
+const VERIFY = 64;
+
+/**
+ * Where this libzmq keeps a message's type byte inside the `zmq_msg_t` (its
+ * flags byte, with MORE in bit 0, follows it: libzmq's `msg_t` has had
+ * `type; flags;` side by side since 3.x), or -1 when that cannot be told.
+ * Found at run time from `zmq_msg_init_size` messages, small (inline) and
+ * large, in memory prefilled with two patterns so that stale bytes cannot
+ * pass for a type. Reading these two bytes saves a receive two FFI calls
+ * (`zmq_msg_more` and `zmq_msg_data`, ~30 ns each).
+ */
+export function findTypeOffset(
+  sym: ZmqSymbols,
+  inlineLow: number,
+  msg: Uint8Array,
+): number {
+  const samples: { bytes: Uint8Array; type: number }[] = [];
+  for (const fill of [0xaa, 0x55]) {
+    for (const size of [0, 1, 16, 30, 4096]) {
+      msg.fill(fill, 0, 64);
+      if (sym.zmq_msg_init_size(msg, sizeArg(size)) !== 0) return -1;
+      const inline = sym.zmq_msg_data_low(msg) === inlineLow;
+      samples.push({
+        bytes: msg.slice(0, 64),
+        type: size <= 30 ? TYPE_VSM : TYPE_LMSG,
+      });
+      sym.zmq_msg_close(msg);
+      // the inline payload sits where INLINE_OFFSET says, exactly for the small ones
+      if (inline !== size <= 30) return -1;
+    }
+  }
+  sym.zmq_msg_init(msg);
+  let found = -1;
+  for (let at = 0; at < 63; at++) {
+    if (samples.every((x) => x.bytes[at] === x.type && x.bytes[at + 1] === 0)) {
+      if (found >= 0) return -1; // two candidates: not sure
+      found = at;
+    }
+  }
+  return found;
+}
+
 /**
  * Memory the fast paths reuse. All of it is over 64 bytes, so V8 keeps it
  * off its moving heap and libzmq may hold pointers into it during a call.
@@ -57,6 +103,8 @@ export const notNow = (errno: number): boolean =>
 export class Scratch {
   /** The `zmq_msg_t` receives go into. */
   readonly recv: Uint8Array = new Uint8Array(MSG_T_BYTES);
+  /** `recv`'s address (a pointer argument is cheaper than a buffer one). */
+  readonly recvAt: Deno.PointerObject;
   /** The `zmq_msg_t` zero-copy sends are built in. */
   readonly send: Uint8Array = new Uint8Array(MSG_T_BYTES);
   /** Strings are encoded here before a send. */
@@ -65,18 +113,50 @@ export class Scratch {
   more = false;
   /** Low 32 bits of the address of `recv`'s inline payload. */
   readonly inlineLow: number;
+  /** Offset of the type byte in `recv` (the flags byte follows), or -1. */
+  typeAt: number;
+  /** MORE is read from the flags byte (verified), not asked of libzmq. */
+  fastMore = false;
+  /** "Inline?" is read from the type byte (verified), not asked of libzmq. */
+  fastInline = false;
+  #moreChecks = VERIFY;
+  #inlineChecks = VERIFY;
 
   /**
-   * Initialises the receive message.
+   * Initialises the receive message and finds the message layout.
    *
    * @param sym libzmq's symbols
    */
   constructor(readonly sym: ZmqSymbols) {
-    sym.zmq_msg_init(this.recv);
-    const addr = BigInt(
-      Deno.UnsafePointer.value(Deno.UnsafePointer.of(this.recv)),
-    );
+    this.recvAt = Deno.UnsafePointer.of(this.recv)!;
+    const addr = BigInt(Deno.UnsafePointer.value(this.recvAt));
     this.inlineLow = Number((addr + BigInt(INLINE_OFFSET)) & 0xffffffffn);
+    this.typeAt = findTypeOffset(sym, this.inlineLow, this.recv);
+  }
+
+  /**
+   * MORE of the part in `recv`, asked of libzmq, and checked against the
+   * flags byte until the layout is trusted (a mismatch: never trusted).
+   */
+  slowMore(): boolean {
+    const more = this.sym.zmq_msg_more(this.recv) === 1;
+    if (this.typeAt >= 0) {
+      if (((this.recv[this.typeAt + 1]! & 1) === 1) !== more) this.typeAt = -1;
+      else if (--this.#moreChecks === 0) this.fastMore = true;
+    }
+    return more;
+  }
+
+  /** Whether the part in `recv` is stored inline, asked and checked as `slowMore`. */
+  slowInline(): boolean {
+    const inline = this.sym.zmq_msg_data_low(this.recv) === this.inlineLow;
+    if (this.typeAt >= 0) {
+      if ((this.recv[this.typeAt] === TYPE_VSM) !== inline) {
+        this.typeAt = -1;
+        this.fastMore = false;
+      } else if (--this.#inlineChecks === 0) this.fastInline = true;
+    }
+    return inline;
   }
 }
 
@@ -212,9 +292,17 @@ export function recvIntoScratch(
   soft?: (errno: number) => boolean,
   needMore = true,
 ): number {
-  const size = recvMsg(s.sym, h, s.recv, flags, soft);
-  // zmq_msg_more is an FFI call: only a multipart read asks for it.
-  if (size >= 0 && needMore) s.more = s.sym.zmq_msg_more(s.recv) === 1;
+  const sym = s.sym;
+  let rc = sym.zmq_msg_recv_at(s.recvAt, h, flags);
+  if (rc < 0) {
+    rc = recvFailed(sym, h, s.recv, flags, soft, sym.zmq_errno());
+    if (rc < 0) return -1;
+  }
+  const size = fullSize(sym, s.recv, rc);
+  // Only a multipart read asks for MORE.
+  if (needMore) {
+    s.more = s.fastMore ? (s.recv[s.typeAt + 1]! & 1) === 1 : s.slowMore();
+  }
   return size;
 }
 
@@ -222,7 +310,10 @@ export function recvIntoScratch(
 export function copyOut(s: Scratch, size: number): Uint8Array {
   const sym = s.sym;
   const msg = s.recv;
-  if (size <= INLINE_MAX && sym.zmq_msg_data_low(msg) === s.inlineLow) {
+  if (
+    size <= INLINE_MAX &&
+    (s.fastInline ? msg[s.typeAt] === TYPE_VSM : s.slowInline())
+  ) {
     return copyBytes(msg, INLINE_OFFSET, size);
   }
   const out = allocBytes(size);

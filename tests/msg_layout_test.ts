@@ -1,0 +1,108 @@
+// The receive fast path reads MORE and "stored inline?" from the zmq_msg_t's
+// own bytes once the layout found at run time has agreed with libzmq's
+// answers (zmq_msg_more, zmq_msg_data) for 64 receives. These tests check
+// that the bytes then say what libzmq says, for every size around the
+// inline limit and every part position, and that a wrong layout is caught
+// and never used.
+import assert from "node:assert/strict";
+import { Context, PAIR } from "../mod.ts";
+import { findTypeOffset, Scratch, scratchFor } from "../ffi/_message.ts";
+import { lib } from "../ffi/library.ts";
+
+const SIZES = [0, 1, 7, 8, 29, 30, 31, 32, 33, 34, 40, 56, 57, 64, 100, 1025];
+
+function pair(ctx: Context, name: string) {
+  const a = ctx.socket(PAIR), b = ctx.socket(PAIR);
+  a.bind(name);
+  b.connect(name);
+  return [a, b] as const;
+}
+
+Deno.test("message layout", async (t) => {
+  const sym = lib();
+
+  await t.step("this libzmq's type byte is found", () => {
+    const s = new Scratch(sym);
+    assert.ok(s.typeAt >= 8 && s.typeAt < 63, `typeAt ${s.typeAt}`);
+    assert.equal(s.fastMore, false); // not before it was checked
+    assert.equal(s.fastInline, false);
+  });
+
+  await t.step("the bytes say what libzmq says, inproc and tcp", () => {
+    const ctx = new Context();
+    try {
+      for (const ep of ["inproc://layout", "tcp://127.0.0.1:*"]) {
+        const a = ctx.socket(PAIR), b = ctx.socket(PAIR);
+        a.bind(ep);
+        b.connect(a.lastEndpoint!);
+        for (let round = 0; round < 6; round++) {
+          for (const size of SIZES) {
+            // parts of every size, in every position of a 3-part message
+            const parts = [size, (size * 7) % 60, 3].map((n, i) =>
+              new Uint8Array(n).fill(i + round)
+            );
+            b.sendMultipart(parts);
+            assert.deepEqual(a.recvMultipart(), parts);
+            // a single part, through recv()
+            b.send(parts[0]!);
+            assert.deepEqual(a.recv(), parts[0]);
+          }
+        }
+        a.close(0);
+        b.close(0);
+      }
+      const s = scratchFor(sym);
+      assert.ok(s.typeAt >= 0);
+      assert.equal(s.fastMore, true, "MORE now read from the flags byte");
+      assert.equal(s.fastInline, true, "inline now read from the type byte");
+      // and a message received through the fast path still matches libzmq
+      const [a, b] = pair(ctx, "inproc://layout-after");
+      for (const size of SIZES) {
+        b.sendMultipart([new Uint8Array(size).fill(9), new Uint8Array(1)]);
+        const got = a.recvMultipart();
+        assert.equal(got.length, 2);
+        assert.deepEqual(got[0], new Uint8Array(size).fill(9));
+        assert.equal(s.slowMore(), false); // the last part: no MORE
+      }
+      a.close(0);
+      b.close(0);
+    } finally {
+      ctx.term();
+    }
+  });
+
+  await t.step("a wrong layout is caught, never used", () => {
+    const ctx = new Context();
+    const [a, b] = pair(ctx, "inproc://layout-wrong");
+    try {
+      const s = new Scratch(sym);
+      s.typeAt = 20; // inside an inline payload: the bytes lie
+      b.sendMultipart([new Uint8Array(40).fill(101), new Uint8Array(2)]);
+      b.send(new Uint8Array(30).fill(1)); // bytes 12.. of it: 1, "MORE"
+      // read as the fast path would, through this Scratch
+      for (let i = 0; i < 3; i++) {
+        const rc = sym.zmq_msg_recv(s.recv, a.unsafeHandle("test"), 0);
+        assert.ok(rc >= 0);
+        s.slowMore();
+        s.slowInline();
+      }
+      assert.equal(s.typeAt, -1);
+      assert.equal(s.fastMore, false);
+      assert.equal(s.fastInline, false);
+      sym.zmq_msg_close(s.recv);
+    } finally {
+      a.close(0);
+      b.close(0);
+      ctx.term();
+    }
+  });
+
+  await t.step("no candidate when the library lies", () => {
+    // a zmq_msg_init_size that fails: no layout, the FFI answers stay
+    const failing = {
+      ...sym,
+      zmq_msg_init_size: () => -1,
+    } as unknown as typeof sym;
+    assert.equal(findTypeOffset(failing, 0, new Uint8Array(128)), -1);
+  });
+});
