@@ -21,6 +21,9 @@ export type OptionOutput = number | bigint | string | Uint8Array;
 const VALUE = new Uint8Array(1024);
 const VIEW = new DataView(VALUE.buffer);
 const LEN = new BigUint64Array(16);
+// their addresses, taken at the first read (needs --allow-ffi, unlike import)
+let VALUE_AT: Deno.PointerValue = null, LEN_AT: Deno.PointerValue = null;
+const INT = new Int32Array(VALUE.buffer, 0, 1);
 const encoder = new TextEncoder();
 
 /** Bytes to ask for when reading an option of each type. */
@@ -210,11 +213,15 @@ export function getInt(
   option: number,
   what: string,
 ): number {
+  if (LEN_AT === null) {
+    VALUE_AT = Deno.UnsafePointer.of(VALUE);
+    LEN_AT = Deno.UnsafePointer.of(LEN);
+  }
   LEN[0] = 4n;
-  if (sym.zmq_getsockopt(h, option, VALUE, LEN) !== 0) {
+  if (sym.zmq_getsockopt_at(h, option, VALUE_AT, LEN_AT) !== 0) {
     getIntFailed(sym, h, option, what, sym.zmq_errno());
   }
-  return VIEW.getInt32(0, true);
+  return INT[0]!; // host order, as libzmq wrote it
 }
 
 // Apart from getInt: a closure there would cost the hot EVENTS read a V8
