@@ -1123,7 +1123,12 @@ export class IOLoop {
     // Spin only when something may be about to arrive (a reply): a socket
     // that only waits to write waits for its peer to drain half its queue,
     // and spinning would take the CPU that peer's I/O thread needs.
+    // Each spin hop first offers the core to runnable threads (the I/O
+    // threads carrying the reply, the peer's): on 2 cores a spinner that
+    // does not yield delays them (REP echo round trip, median of 10
+    // alternating runs: 268 -> 168 µs).
     if (now - this.#lastActivity < this.#spinWindow && this.#readers > 0) {
+      native().sched_yield?.();
       this.#hop();
       return;
     }

@@ -66,6 +66,8 @@ const symbols = {
   pipe: { parameters: ["buffer"], result: "i32" },
   // int pipe2(int pipefd[2], int flags)  (Linux, the BSDs; not macOS)
   pipe2: { parameters: ["buffer", "i32"], result: "i32", optional: true },
+  // int sched_yield(void): a spinning loop lets runnable threads have the core
+  sched_yield: { parameters: [], result: "i32", optional: true },
   // int *__errno_location(void)  (glibc, musl)
   __errno_location: { parameters: [], result: "pointer", optional: true },
   // int *__error(void)  (macOS, FreeBSD)
