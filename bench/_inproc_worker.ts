@@ -21,13 +21,17 @@ self.onmessage = (
   pull.setsockopt(RCVHWM, hwm);
   pull.connect(endpoint);
   let got = 0;
-  pull.onRecv(async () => {
+  // A plain callback, as stream code is usually written: an async one
+  // returns a promise per message, which the loop must watch for a
+  // rejection (~300 ns a message, measured with bench:ab streamAsync).
+  pull.onRecv(() => {
     if (++got < n) return;
     pull.close(0);
     ctx.destroy(0);
-    await loop.closeAndWait();
-    self.postMessage("done");
-    self.close();
+    loop.closeAndWait().then(() => {
+      self.postMessage("done");
+      self.close();
+    });
   });
   self.postMessage("ready");
 };

@@ -10,6 +10,7 @@
  * DIR_A, DIR_B: checkouts (e.g. `git worktree add /tmp/old bedfb5b`).
  * MODE: `recvInto` (send + recvInto, 16 B, inproc; the default), `recv`
  * (send + recv), `stream` (a PUSH stream to a PULL stream on one loop),
+ * `streamAsync` (the same with an async onRecv callback),
  * `pingpong` (REQ/REP streams on one loop), `handler` (REQ/REP with
  * addHandler on one loop), `await` (`for await` over an AsyncSocket PULL
  * with 2000 messages waiting, inproc), `streamAwait` (the same over a
@@ -59,7 +60,7 @@ function raw(m: Zmq, i: number, into: boolean): Window {
   };
 }
 
-function streams(m: Zmq, i: number): Window {
+function streams(m: Zmq, i: number, async = false): Window {
   const n = 50_000;
   const ctx = new m.Context();
   const loop = new m.IOLoop();
@@ -68,9 +69,16 @@ function streams(m: Zmq, i: number): Window {
   pull.bind(`inproc://ab-stream-${i}`);
   push.connect(`inproc://ab-stream-${i}`);
   let left = 0;
-  pull.onRecv(() => {
-    if (--left === 0) loop.stop();
-  });
+  pull.onRecv(
+    async
+      // deno-lint-ignore require-await
+      ? async () => {
+        if (--left === 0) loop.stop();
+      }
+      : () => {
+        if (--left === 0) loop.stop();
+      },
+  );
   return async () => {
     left = n;
     const t0 = performance.now();
@@ -145,6 +153,8 @@ const windows: Window[] = mods.map((m, i) => {
       return raw(m, i, false);
     case "stream":
       return streams(m, i);
+    case "streamAsync":
+      return streams(m, i, true);
     case "pingpong":
       return pingpong(m, i, false);
     case "handler":
