@@ -103,6 +103,8 @@ export function findTypeOffset(
 export class Scratch {
   /** The `zmq_msg_t` receives go into. */
   readonly recv: Uint8Array = new Uint8Array(MSG_T_BYTES);
+  /** `recv` as 32-bit words, for the inline payload's copy. */
+  readonly recvWords: Int32Array = new Int32Array(this.recv.buffer);
   /** `recv`'s address (a pointer argument is cheaper than a buffer one). */
   readonly recvAt: Deno.PointerObject;
   /** The `zmq_msg_t` zero-copy sends are built in. */
@@ -314,7 +316,7 @@ export function copyOut(s: Scratch, size: number): Uint8Array {
     size <= INLINE_MAX &&
     (s.fastInline ? msg[s.typeAt] === TYPE_VSM : s.slowInline())
   ) {
-    return copyBytes(msg, INLINE_OFFSET, size);
+    return copyBytes(s.recvWords, INLINE_OFFSET, size);
   }
   const out = allocBytes(size);
   if (size > 0) {

@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { Context, PAIR } from "../mod.ts";
 import { findTypeOffset, Scratch, scratchFor } from "../ffi/_message.ts";
 import { lib } from "../ffi/library.ts";
+import { copyBytes } from "../ffi/pool.ts";
 
 const SIZES = [0, 1, 7, 8, 29, 30, 31, 32, 33, 34, 40, 56, 57, 64, 100, 1025];
 
@@ -94,6 +95,27 @@ Deno.test("message layout", async (t) => {
       a.close(0);
       b.close(0);
       ctx.term();
+    }
+  });
+
+  await t.step("word copies never spill into a neighbour", () => {
+    // copyBytes moves 32-bit words: the bytes past a copy's size must stay
+    // inside its own slot, for every size, across slab ends too
+    const src = new Int32Array(32);
+    const bytes = new Uint8Array(src.buffer);
+    const kept: [Uint8Array, number, number][] = [];
+    for (let round = 0; round < 400; round++) {
+      for (let size = 0; size <= 72; size++) {
+        const fill = (round * 73 + size) & 0xff;
+        bytes.fill(fill);
+        bytes.fill(0xee, 8 + size); // what an over-copy would carry
+        const out = copyBytes(src, 8, size);
+        assert.equal(out.length, size);
+        kept.push([out, size, fill]);
+      }
+    }
+    for (const [out, size, fill] of kept) {
+      assert.deepEqual(out, new Uint8Array(size).fill(fill));
     }
   });
 
