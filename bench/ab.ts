@@ -10,7 +10,8 @@
  * DIR_A, DIR_B: checkouts (e.g. `git worktree add /tmp/old bedfb5b`).
  * MODE: `recvInto` (send + recvInto, 16 B, inproc; the default), `recv`
  * (send + recv), `stream` (a PUSH stream to a PULL stream on one loop),
- * `streamAsync` (the same with an async onRecv callback),
+ * `streamAsync` (the same with an async onRecv callback), `drain` (a PULL
+ * stream's onRecv taking 20,000 waiting messages: the receive path alone),
  * `pingpong` (REQ/REP streams on one loop), `handler` (REQ/REP with
  * addHandler on one loop), `await` (`for await` over an AsyncSocket PULL
  * with 2000 messages waiting, inproc), `streamAwait` (the same over a
@@ -123,6 +124,30 @@ function pingpong(m: Zmq, i: number, handlers: boolean): Window {
   };
 }
 
+function drain(m: Zmq, i: number): Window {
+  const n = 20_000;
+  const ctx = new m.Context();
+  const loop = new m.IOLoop();
+  const raw = ctx.socket(m.PULL);
+  raw.setsockopt(m.RCVHWM, 0);
+  const pull = new m.ZMQStream(raw, loop);
+  const push = ctx.socket(m.PUSH);
+  push.setsockopt(m.SNDHWM, 0);
+  pull.bind(`inproc://ab-drain-${i}`);
+  push.connect(`inproc://ab-drain-${i}`);
+  let left = 0;
+  pull.onRecv(() => {
+    if (--left === 0) loop.stop();
+  });
+  return async () => {
+    for (let k = 0; k < n; k++) push.send(payload);
+    left = n;
+    const t0 = performance.now();
+    await loop.start();
+    return (performance.now() - t0) * 1e6 / n;
+  };
+}
+
 function awaited(m: Zmq, i: number, async: boolean): Window {
   const n = 2000;
   const ctx = new m.Context();
@@ -159,6 +184,8 @@ const windows: Window[] = mods.map((m, i) => {
       return pingpong(m, i, false);
     case "handler":
       return pingpong(m, i, true);
+    case "drain":
+      return drain(m, i);
     case "await":
       return awaited(m, i, true);
     case "streamAwait":
@@ -169,7 +196,9 @@ const windows: Window[] = mods.map((m, i) => {
   }
 });
 
-const rounds = ["recvInto", "recv", "await", "streamAwait"].includes(mode)
+const rounds = ["recvInto", "recv", "await", "streamAwait", "drain"].includes(
+    mode,
+  )
   ? 60
   : 30;
 const samples: number[][] = windows.map(() => []);
