@@ -616,7 +616,9 @@ export class ZMQStream
       if (this.#polls.length) this.#servePolls();
       if (events & POLLIN && this.receiving()) moved = this.#handleRecv(false);
       if (this.#closed) return false;
-      if (events & POLLOUT && this.sending()) {
+      // After a receive, a send its callback queued is tried at once, not a
+      // pass later: a REP can answer now, though its EVENTS said no POLLOUT.
+      if ((events & POLLOUT || moved) && this.sending()) {
         // Queued sends go out in a batch (order is the queue's either way):
         // a pass per message would cost more than the write itself.
         for (let i = 0; i < SEND_BATCH && this.#handleSend(); i++) {

@@ -626,3 +626,24 @@ Deno.test("ZMQStream survives signals (EINTR) under load", async () => {
   assert.equal(r.code, 0, r.stderr);
   assert.deepEqual(JSON.parse(r.stdout.trim()), { got: 200_000, errors: 0 });
 });
+
+Deno.test("ZMQStream: a reply queued in onRecv goes out in the same handler call", async () => {
+  // A REP's EVENTS say no POLLOUT until it has received; the send its
+  // callback queues is tried right after the receive, not a pass later. A
+  // REQ/REP stream pair on one loop then takes one pass per round trip.
+  await using f = fixture(REP, REQ);
+  const N = 500;
+  let left = N;
+  const done = Promise.withResolvers<void>();
+  f.x.onRecv((msg) => f.x.sendMultipart(msg));
+  f.y.onRecv((msg) => {
+    if (--left > 0) f.y.sendMultipart(msg);
+    else done.resolve();
+  });
+  const before = f.loop.stats.passes;
+  f.y.send("ping");
+  await within(done.promise, 10_000, "500 round trips");
+  const passes = f.loop.stats.passes - before;
+  assert.ok(passes <= 2 * N, `${passes} passes for ${N} round trips`);
+  assert.deepEqual(f.errors, []);
+});
