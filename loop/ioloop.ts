@@ -501,6 +501,11 @@ export class IOLoop {
     }
     if (events & POLLIN) this.#readers++;
     if (reg.events & POLLIN) this.#readers--;
+    else if (events & POLLIN) {
+      // Someone starts to wait for a message (an awaited receive after a
+      // send, often): the reply may be close, so the spin window starts now.
+      this.#lastActivity = performance.now();
+    }
     this.#count(reg, -1);
     reg.events = events;
     this.#count(reg, 1);
