@@ -175,6 +175,44 @@ Deno.test("IOLoop handlers on raw fds", async () => {
   native().close(w);
 });
 
+Deno.test("IOLoop: a raw fd beside a few busy sockets is still asked of the kernel", async () => {
+  // With at most 4 registrations, all sockets, a pass reads their EVENTS
+  // instead of asking epoll; a raw fd among them must make it ask epoll,
+  // even while the sockets are busy every pass.
+  const [r, w] = pipe();
+  const { ctx, push, pull } = pushPull();
+  const loop = new IOLoop();
+  let received = 0, sent = 0, piped = -1;
+  const payload = new Uint8Array(16);
+  loop.addHandler(pull, () => {
+    while (pull.tryRecvMultipart()) received++;
+  }, IOLoop.READ);
+  loop.addHandler(push, () => {
+    // keep the pair busy: some messages every pass
+    for (let i = 0; i < 8; i++) push.send(payload);
+    sent += 8;
+    if (sent === 800) native().write(w, new Uint8Array(72), 1n);
+    return piped < 0; // stay hot until the pipe was seen
+  }, IOLoop.WRITE);
+  loop.addHandler(r, (fd: number) => {
+    native().read(fd, new Uint8Array(72), 64n);
+    piped = sent;
+  }, IOLoop.READ);
+  await until(loop, () => piped >= 0, 10_000);
+  // seen within a few kernel asks of the write (one every 128 passes)
+  assert.ok(
+    piped - 800 <= 8 * 1024,
+    `pipe seen after ${piped - 800} more sends`,
+  );
+  loop.removeHandler(push);
+  await until(loop, () => received === sent);
+  await loop.closeAndWait({ allFds: true }); // closes r
+  native().close(w);
+  push.close(0);
+  pull.close(0);
+  ctx.term();
+});
+
 Deno.test("IOLoop callbacks", async (t) => {
   await t.step(
     "FIFO; callbacks added during a batch run in the next",
