@@ -144,9 +144,11 @@ type StoredCall = Callback<unknown[]>;
 /** Options of a new `IOLoop`. */
 export interface IOLoopOptions {
   /**
-   * After activity, keep checking for this many ms with cheap `setImmediate`
-   * hops before parking in a native wait (a park costs about 70 µs of
-   * latency), when some handler waits to read. 0 parks at once.
+   * After activity (a message moved, or a handler starting to wait for
+   * one), keep checking for this many ms with cheap `setImmediate` hops,
+   * each yielding the core first, before parking in a native wait (a park
+   * costs about 70 µs of latency), when some handler waits to read. 0 parks
+   * at once.
    * @default 0.3
    */
   spinWindow?: number;
