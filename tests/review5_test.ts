@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import {
   Context,
   DEALER,
+  type Frame,
   IOLoop,
   PAIR,
   PULL,
@@ -103,26 +104,22 @@ Deno.test("review5: receive fast path", async (t) => {
                     i + k,
                   ),
               );
+              // a failed receive between messages must change nothing
+              if (i % 13 === 0) assert.equal(a.tryRecvMultipart(), null);
               b.sendMultipart(parts);
-              if (i % 13 === 0) {
-                // a failed receive between messages must change nothing
-                assert.equal(a.tryRecvMultipart(), null);
-                b.sendMultipart(parts);
-              }
+              const inproc = ep.startsWith("inproc");
               if (i % 7 === 0) {
-                const frames = i % 13 === 0
+                const frames = i % 2 && inproc
                   ? a.tryRecvMultipart(false)!
                   : a.recvMultipart(0, { copy: false });
-                assert.deepEqual(
-                  frames.map((f) => (f as { bytes: Uint8Array }).bytes),
-                  parts,
-                );
-                for (const f of frames) (f as { close(): void }).close();
+                assert.deepEqual(frames.map((f) => (f as Frame).bytes), parts);
+                for (const f of frames) (f as Frame).close();
               } else {
-                const got = i % 2 ? a.tryRecvMultipart()! : a.recvMultipart();
+                const got = i % 2 && inproc
+                  ? a.tryRecvMultipart()!
+                  : a.recvMultipart();
                 assert.deepEqual(got, parts, `message ${i} over ${ep}`);
               }
-              if (i % 13 === 0) assert.deepEqual(a.recvMultipart(), parts);
             }
             assert.ok(s.fastMore && s.fastInline, "the fast path was in use");
           } finally {
