@@ -71,21 +71,27 @@ export function findTypeOffset(
   msg: Uint8Array,
 ): number {
   const samples: { bytes: Uint8Array; type: number }[] = [];
-  for (const fill of [0xaa, 0x55]) {
-    for (const size of [0, 1, 16, 30, 4096]) {
-      msg.fill(fill, 0, 64);
-      if (sym.zmq_msg_init_size(msg, sizeArg(size)) !== 0) return -1;
-      const inline = sym.zmq_msg_data_low(msg) === inlineLow;
-      samples.push({
-        bytes: msg.slice(0, 64),
-        type: size <= 30 ? TYPE_VSM : TYPE_LMSG,
-      });
-      sym.zmq_msg_close(msg);
-      // the inline payload sits where INLINE_OFFSET says, exactly for the small ones
-      if (inline !== size <= 30) return -1;
+  try {
+    for (const fill of [0xaa, 0x55]) {
+      for (const size of [0, 1, 16, 30, 4096]) {
+        msg.fill(fill, 0, 64);
+        if (sym.zmq_msg_init_size(msg, sizeArg(size)) !== 0) return -1;
+        const inline = sym.zmq_msg_data_low(msg) === inlineLow;
+        samples.push({
+          bytes: msg.slice(0, 64),
+          type: size <= 30 ? TYPE_VSM : TYPE_LMSG,
+        });
+        sym.zmq_msg_close(msg);
+        // the inline payload sits where INLINE_OFFSET says, exactly for the small ones
+        if (inline !== size <= 30) return -1;
+      }
     }
+  } finally {
+    // `msg` is the scratch message receives go into: whatever was found,
+    // it must leave here a valid empty message (a closed or pattern-filled
+    // one makes every zmq_msg_recv fail with EFAULT)
+    sym.zmq_msg_init(msg);
   }
-  sym.zmq_msg_init(msg);
   let found = -1;
   for (let at = 0; at < 63; at++) {
     if (samples.every((x) => x.bytes[at] === x.type && x.bytes[at + 1] === 0)) {
