@@ -220,6 +220,11 @@ interface Registration {
   removed: boolean;
   /** Keeps the process alive while it waits for something (see `ref()`). */
   ref: boolean;
+  /**
+   * Its last `ZMQ_EVENTS` read failed (ETERM, a context shut down): only a
+   * sweep or its fd retries it, not every pass of a loop of few sockets.
+   */
+  failing: boolean;
 }
 
 type Touchable = Socket & { [SOCKET_TOUCHED]?: (() => void) | null };
@@ -459,6 +464,7 @@ export class IOLoop {
       queued: false,
       removed: false,
       ref: true,
+      failing: false,
     };
     // Watch first: a bad fd throws before anything changed.
     const parker = this.#parker ??= newParker();
@@ -1025,11 +1031,15 @@ export class IOLoop {
               this.removeHandler(reg.target);
               this.#call(reg, POLLERR);
               if (this.#closed) return true;
-            } else this.#report(error); // keep it: it may recover (a sweep retries)
+            } else {
+              reg.failing = true; // keep it: it may recover (a sweep retries)
+              this.#report(error);
+            }
             worked = true;
             continue;
           }
           this.#current = null;
+          if (reg.failing) reg.failing = false;
         }
         if (!ready) continue;
         // A handler that returns false made no progress (a writer whose
@@ -1058,7 +1068,9 @@ export class IOLoop {
   #queueFew(): boolean {
     if (this.#handlers.size > FEW) return false;
     for (const reg of this.#handlers.values()) if (!reg.socket) return false;
-    for (const reg of this.#handlers.values()) this.#queue(reg);
+    for (const reg of this.#handlers.values()) {
+      if (!reg.failing) this.#queue(reg);
+    }
     return true;
   }
 
