@@ -616,6 +616,12 @@ export class ZMQStream
       if (this.#polls.length) this.#servePolls();
       if (events & POLLIN && this.receiving()) moved = this.#handleRecv(false);
       if (this.#closed) return false;
+      if (this.socket.closed) {
+        // a callback closed the socket: the stream ends, as it would on the
+        // next pass, with no send tried (and reported) on the closed socket
+        this.close();
+        return false;
+      }
       // After a receive, a send its callback queued is tried at once, not a
       // pass later: a REP can answer now, though its EVENTS said no POLLOUT.
       if ((events & POLLOUT || moved) && this.sending()) {
