@@ -19,7 +19,9 @@ let offset = 0;
 
 /** Takes `size` bytes of the slab (a new slab when full); returns where. */
 function take(size: number): number {
-  if (offset + size > SLAB_SIZE) {
+  // (a slab is detached when a user transfers a message's `.buffer`, to a
+  // Worker say: views into it would throw, losing the message just received)
+  if (offset + size > SLAB_SIZE || slab.detached) {
     slab = new ArrayBuffer(SLAB_SIZE);
     slabWords = new Int32Array(slab);
     offset = 0;

@@ -246,6 +246,30 @@ Deno.test("review5: pool slots never overlap", () => {
   }
 });
 
+Deno.test("review5: a transferred message's slab does not break receives", () => {
+  // `postMessage(msg, [msg.buffer])` detaches the shared slab: the next
+  // small receives must still deliver (each was taken from libzmq already)
+  const ctx = new Context();
+  const [a, b] = pair(ctx, "inproc://r5-transfer");
+  try {
+    b.send("hello");
+    const m = a.recv();
+    (m.buffer as ArrayBuffer).transfer();
+    for (let i = 0; i < 5; i++) {
+      b.sendMultipart([`x${i}`, bytesOf(40, i)]);
+      assert.deepEqual(a.recvMultipart(), [
+        new TextEncoder().encode(`x${i}`),
+        bytesOf(40, i),
+      ]);
+    }
+    assert.deepEqual(copyBytes(new Int32Array(32), 8, 3), new Uint8Array(3));
+  } finally {
+    a.close(0);
+    b.close(0);
+    ctx.term();
+  }
+});
+
 Deno.test("review5: loop with few sockets", async (t) => {
   await t.step(
     "a socket of a shut-down context does not make the loop spin",
