@@ -436,14 +436,26 @@ Deno.test("review5: loop with few sockets", async (t) => {
   });
 });
 
+/** A REP and a REQ stream on a loop of their own; `end()` releases it all. */
+function repReq(ep: string) {
+  const ctx = new Context();
+  const loop = new IOLoop();
+  const rep = ctx.socket(REP), req = ctx.socket(REQ);
+  rep.bind(ep);
+  req.connect(ep);
+  const server = new ZMQStream(rep, loop), client = new ZMQStream(req, loop);
+  const end = () => {
+    server.close();
+    client.close();
+    loop.close();
+    ctx.destroy(0);
+  };
+  return { loop, server, client, end };
+}
+
 Deno.test("review5: stream sends tried after a receive", async (t) => {
   await t.step("REP echo: replies in order, onSend after onRecv", async () => {
-    const ctx = new Context();
-    const loop = new IOLoop();
-    const rep = ctx.socket(REP), req = ctx.socket(REQ);
-    rep.bind("inproc://r5-rep");
-    req.connect("inproc://r5-rep");
-    const server = new ZMQStream(rep, loop), client = new ZMQStream(req, loop);
+    const { loop, server, client, end } = repReq("inproc://r5-rep");
     const log: string[] = [];
     server.onRecv((m) => {
       log.push(`recv ${m.length}`);
@@ -466,23 +478,14 @@ Deno.test("review5: stream sends tried after a receive", async (t) => {
         assert.equal(log[i + 1], "sent 1");
       }
     } finally {
-      server.close();
-      client.close();
-      loop.close();
-      ctx.term();
+      end();
     }
   });
 
   await t.step(
     "a REQ callback that queues two requests: the second waits its turn",
     async () => {
-      const ctx = new Context();
-      const loop = new IOLoop();
-      const rep = ctx.socket(REP), req = ctx.socket(REQ);
-      rep.bind("inproc://r5-req2");
-      req.connect("inproc://r5-req2");
-      const server = new ZMQStream(rep, loop),
-        client = new ZMQStream(req, loop);
+      const { loop, server, client, end } = repReq("inproc://r5-req2");
       const seen: string[] = [];
       server.onRecv((m) => {
         seen.push(new TextDecoder().decode(m[0]));
@@ -507,10 +510,7 @@ Deno.test("review5: stream sends tried after a receive", async (t) => {
         assert.deepEqual(seen, ["0", "1", "2"]);
         assert.equal(errors, 0);
       } finally {
-        server.close();
-        client.close();
-        loop.close();
-        ctx.term();
+        end();
       }
     },
   );
@@ -599,12 +599,9 @@ Deno.test("review5: stream sends tried after a receive", async (t) => {
     "a callback that closes the stream, or its socket, after queueing",
     async () => {
       for (const how of ["stream", "socket"] as const) {
-        const ctx = new Context();
-        const loop = new IOLoop();
-        const rep = ctx.socket(REP), req = ctx.socket(REQ);
-        rep.bind(`inproc://r5-close-${how}`);
-        req.connect(`inproc://r5-close-${how}`);
-        const server = new ZMQStream(rep, loop);
+        const { loop, server, client, end } = repReq(
+          `inproc://r5-close-${how}`,
+        );
         const reported: unknown[] = [];
         loop.errorHandler = (e) => reported.push(e);
         server.onErr((e) => reported.push(e));
@@ -616,7 +613,7 @@ Deno.test("review5: stream sends tried after a receive", async (t) => {
           else server.socket.close(0);
         });
         try {
-          req.send("x");
+          client.send("x");
           await within(
             (async () => {
               while (!closed) {
@@ -635,10 +632,7 @@ Deno.test("review5: stream sends tried after a receive", async (t) => {
             `closing the ${how} in the callback reported errors`,
           );
         } finally {
-          server.close();
-          req.close(0);
-          loop.close();
-          ctx.term();
+          end();
         }
       }
     },
@@ -647,13 +641,7 @@ Deno.test("review5: stream sends tried after a receive", async (t) => {
   await t.step(
     "for await over a REP stream answering in the body",
     async () => {
-      const ctx = new Context();
-      const loop = new IOLoop();
-      const rep = ctx.socket(REP), req = ctx.socket(REQ);
-      rep.bind("inproc://r5-await");
-      req.connect("inproc://r5-await");
-      const server = new ZMQStream(rep, loop),
-        client = new ZMQStream(req, loop);
+      const { server, client, end } = repReq("inproc://r5-await");
       try {
         const serve = (async () => {
           let n = 0;
@@ -669,10 +657,7 @@ Deno.test("review5: stream sends tried after a receive", async (t) => {
         }
         await within(serve, 5000, "the server");
       } finally {
-        server.close();
-        client.close();
-        loop.close();
-        ctx.term();
+        end();
       }
     },
   );
