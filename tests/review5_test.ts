@@ -4,8 +4,14 @@
 import assert from "node:assert/strict";
 import {
   Context,
+  CURVE_PUBLICKEY,
+  CURVE_SECRETKEY,
+  CURVE_SERVER,
+  CURVE_SERVERKEY,
+  curveKeypair,
   DEALER,
   type Frame,
+  has,
   IOLoop,
   PAIR,
   PULL,
@@ -163,6 +169,37 @@ Deno.test("review5: receive fast path", async (t) => {
       router.close(0);
       ctx.term();
     }
+  });
+
+  await t.step({
+    name: "CURVE over tcp (messages carry metadata): every size intact",
+    ignore: !has("curve"),
+    fn: () => {
+      const [serverPublic, serverSecret] = curveKeypair();
+      const [clientPublic, clientSecret] = curveKeypair();
+      const ctx = new Context();
+      const a = ctx.socket(PAIR), b = ctx.socket(PAIR);
+      try {
+        a.setsockopt(CURVE_SERVER, 1);
+        a.setsockopt(CURVE_SECRETKEY, serverSecret);
+        a.bind("tcp://127.0.0.1:*");
+        b.setsockopt(CURVE_SERVERKEY, serverPublic);
+        b.setsockopt(CURVE_PUBLICKEY, clientPublic);
+        b.setsockopt(CURVE_SECRETKEY, clientSecret);
+        b.connect(a.lastEndpoint!);
+        for (let i = 0; i < 600; i++) {
+          const parts = [0, 1, 2].map((k) =>
+            bytesOf(SIZES[(i + k * 3) % SIZES.length]!, i + k)
+          );
+          b.sendMultipart(parts);
+          assert.deepEqual(a.recvMultipart(), parts, `message ${i}`);
+        }
+      } finally {
+        a.close(0);
+        b.close(0);
+        ctx.term();
+      }
+    },
   });
 
   await t.step("a Worker's own scratch reads its messages right", async () => {
