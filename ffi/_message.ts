@@ -123,11 +123,15 @@ export class Scratch {
   readonly inlineLow: number;
   /** Offset of the type byte in `recv` (the flags byte follows), or -1. */
   typeAt: number;
-  /** MORE is read from the flags byte (verified), not asked of libzmq. */
+  /**
+   * MORE is read from the flags byte (verified over 64 parts, one of them
+   * at least with MORE set), not asked of libzmq.
+   */
   fastMore = false;
   /** "Inline?" is read from the type byte (verified), not asked of libzmq. */
   fastInline = false;
   #moreChecks = VERIFY;
+  #moreSeen = false;
   #inlineChecks = VERIFY;
 
   /**
@@ -150,7 +154,12 @@ export class Scratch {
     const more = this.sym.zmq_msg_more(this.recv) === 1;
     if (this.typeAt >= 0) {
       if (((this.recv[this.typeAt + 1]! & 1) === 1) !== more) this.typeAt = -1;
-      else if (--this.#moreChecks === 0) this.fastMore = true;
+      else {
+        if (more) this.#moreSeen = true;
+        // trusted only once the byte was also seen to say MORE: a byte
+        // that was 0 for 64 single parts proves nothing about multipart
+        if (--this.#moreChecks <= 0 && this.#moreSeen) this.fastMore = true;
+      }
     }
     return more;
   }

@@ -72,6 +72,33 @@ Deno.test("message layout", async (t) => {
     }
   });
 
+  await t.step("MORE is trusted only after the byte said MORE once", () => {
+    const ctx = new Context();
+    const [a, b] = pair(ctx, "inproc://layout-more");
+    try {
+      const s = new Scratch(sym);
+      const h = a.unsafeHandle("test");
+      const take = () => {
+        assert.ok(sym.zmq_msg_recv(s.recv, h, 0) >= 0);
+        return s.slowMore();
+      };
+      for (let i = 0; i < 100; i++) {
+        b.send(new Uint8Array(i % 40));
+        assert.equal(take(), false);
+      }
+      assert.equal(s.fastMore, false, "100 single parts prove nothing");
+      b.sendMultipart([new Uint8Array(3), new Uint8Array(5)]);
+      assert.equal(take(), true);
+      assert.equal(take(), false);
+      assert.equal(s.fastMore, true);
+      sym.zmq_msg_close(s.recv);
+    } finally {
+      a.close(0);
+      b.close(0);
+      ctx.term();
+    }
+  });
+
   await t.step("a wrong layout is caught, never used", () => {
     const ctx = new Context();
     const [a, b] = pair(ctx, "inproc://layout-wrong");
