@@ -125,6 +125,12 @@ export const symbols = {
   },
   // int zmq_msg_more(const zmq_msg_t *msg)
   zmq_msg_more: { parameters: ["buffer"], result: "i32" },
+  // the same, the message given by address (the scratch message's)
+  zmq_msg_more_at: {
+    name: "zmq_msg_more",
+    parameters: ["pointer"],
+    result: "i32",
+  },
   // const char *zmq_msg_gets(const zmq_msg_t *msg, const char *property)
   zmq_msg_gets: { parameters: ["buffer", "buffer"], result: "pointer" },
 
