@@ -199,7 +199,7 @@ export class Scratch {
   slowMore(): boolean {
     const more = this.sym.zmq_msg_more_at(this.recvAt) === 1;
     if (this.typeAt >= 0) {
-      if (((this.recv[this.typeAt + 1]! & 1) === 1) !== more) this.typeAt = -1;
+      if (((this.recv[this.typeAt + 1]! & 1) === 1) !== more) this.#distrust();
       else {
         if (more) this.#moreSeen = true;
         // trusted only once the byte was also seen to say MORE: a byte
@@ -217,14 +217,19 @@ export class Scratch {
     return more;
   }
 
+  /** The bytes disagreed with libzmq once: never read them again. */
+  #distrust(): void {
+    this.typeAt = -1;
+    this.fastMore = false;
+    this.fastInline = false;
+  }
+
   /** Whether the part in `recv` is stored inline, asked and checked as `slowMore`. */
   slowInline(): boolean {
     const inline = this.sym.zmq_msg_data_low(this.recv) === this.inlineLow;
     if (this.typeAt >= 0) {
-      if ((this.recv[this.typeAt] === TYPE_VSM) !== inline) {
-        this.typeAt = -1;
-        this.fastMore = false;
-      } else if (--this.#inlineChecks === 0) this.fastInline = true;
+      if ((this.recv[this.typeAt] === TYPE_VSM) !== inline) this.#distrust();
+      else if (--this.#inlineChecks === 0) this.fastInline = true;
     }
     return inline;
   }
