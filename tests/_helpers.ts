@@ -1,6 +1,6 @@
 /** Shared test helpers: subprocess runs and waits, every one bounded. */
 
-import type { IOLoop } from "../mod.ts";
+import { type Context, type IOLoop, PAIR, type Socket } from "../mod.ts";
 
 /** Result of a subprocess. */
 export interface RunResult {
@@ -119,4 +119,12 @@ export function within<T>(
     );
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** A bound and a connected PAIR of `ctx` on `ep` (tcp `:*` works too). */
+export function pairOn(ctx: Context, ep: string): [Socket, Socket] {
+  const a = ctx.socket(PAIR), b = ctx.socket(PAIR);
+  a.bind(ep);
+  b.connect(a.lastEndpoint!);
+  return [a, b];
 }

@@ -13,16 +13,10 @@ import {
   scratchFor,
 } from "../ffi/_message.ts";
 import { lib } from "../ffi/library.ts";
+import { pairOn } from "./_helpers.ts";
 import { copyBytes } from "../ffi/pool.ts";
 
 const SIZES = [0, 1, 7, 8, 29, 30, 31, 32, 33, 34, 40, 56, 57, 64, 100, 1025];
-
-function pair(ctx: Context, name: string) {
-  const a = ctx.socket(PAIR), b = ctx.socket(PAIR);
-  a.bind(name);
-  b.connect(name);
-  return [a, b] as const;
-}
 
 Deno.test("message layout", async (t) => {
   const sym = lib();
@@ -62,7 +56,7 @@ Deno.test("message layout", async (t) => {
       assert.equal(s.fastMore, true, "MORE now read from the flags byte");
       assert.equal(s.fastInline, true, "inline now read from the type byte");
       // and a message received through the fast path still matches libzmq
-      const [a, b] = pair(ctx, "inproc://layout-after");
+      const [a, b] = pairOn(ctx, "inproc://layout-after");
       for (const size of SIZES) {
         b.sendMultipart([new Uint8Array(size).fill(9), new Uint8Array(1)]);
         const got = a.recvMultipart();
@@ -85,7 +79,7 @@ Deno.test("message layout", async (t) => {
       assert.equal(moreByteWorks(sym, new Scratch(sym).typeAt), true);
       assert.equal(moreByteWorks(sym, 20), false, "a wrong offset fails it");
       const ctx = new Context();
-      const [a, b] = pair(ctx, "inproc://layout-more");
+      const [a, b] = pairOn(ctx, "inproc://layout-more");
       try {
         const s = new Scratch(sym);
         const h = a.unsafeHandle("test");
@@ -112,7 +106,7 @@ Deno.test("message layout", async (t) => {
 
   await t.step("a wrong layout is caught, never used", () => {
     const ctx = new Context();
-    const [a, b] = pair(ctx, "inproc://layout-wrong");
+    const [a, b] = pairOn(ctx, "inproc://layout-wrong");
     try {
       const s = new Scratch(sym);
       s.typeAt = 20; // inside an inline payload: the bytes lie

@@ -30,7 +30,7 @@ import { findTypeOffset, scratchFor } from "../ffi/_message.ts";
 import { lib } from "../ffi/library.ts";
 import { allocBytes, copyBytes } from "../ffi/pool.ts";
 import { native } from "../loop/native.ts";
-import { runLoop, until, within } from "./_helpers.ts";
+import { pairOn, runLoop, until, within } from "./_helpers.ts";
 
 const SIZES = [0, 1, 3, 4, 5, 7, 8, 9, 29, 30, 31, 32, 33, 34, 55, 56, 57, 63];
 
@@ -38,13 +38,6 @@ function bytesOf(size: number, seed: number): Uint8Array {
   const b = new Uint8Array(size);
   for (let i = 0; i < size; i++) b[i] = (seed * 31 + i * 7 + 1) & 0xff;
   return b;
-}
-
-function pair(ctx: Context, ep: string): [Socket, Socket] {
-  const a = ctx.socket(PAIR), b = ctx.socket(PAIR);
-  a.bind(ep);
-  b.connect(a.lastEndpoint!);
-  return [a, b];
 }
 
 Deno.test("review5: receive fast path", async (t) => {
@@ -57,7 +50,7 @@ Deno.test("review5: receive fast path", async (t) => {
       // (a 32-bit build, another version): findTypeOffset returns -1, the
       // receive must still work through the FFI answers.
       const ctx = new Context();
-      const [a, b] = pair(ctx, "inproc://r5-fallback");
+      const [a, b] = pairOn(ctx, "inproc://r5-fallback");
       try {
         for (const lie of [1, 0xdeadbeef]) {
           const msg = new Uint8Array(128);
@@ -95,7 +88,7 @@ Deno.test("review5: receive fast path", async (t) => {
       const ctx = new Context();
       try {
         for (const ep of ["inproc://r5-hot", "tcp://127.0.0.1:*"]) {
-          const [a, b] = pair(ctx, ep);
+          const [a, b] = pairOn(ctx, ep);
           const s = scratchFor(sym);
           try {
             for (let i = 0; i < 20_000; i++) {
@@ -287,7 +280,7 @@ Deno.test("review5: a transferred message's slab does not break receives", () =>
   // `postMessage(msg, [msg.buffer])` detaches the shared slab: the next
   // small receives must still deliver (each was taken from libzmq already)
   const ctx = new Context();
-  const [a, b] = pair(ctx, "inproc://r5-transfer");
+  const [a, b] = pairOn(ctx, "inproc://r5-transfer");
   try {
     b.send("hello");
     const m = a.recv();
@@ -449,7 +442,7 @@ Deno.test("review5: loop with few sockets", async (t) => {
   await t.step("a timer fires on time while the loop spins", async () => {
     const ctx = new Context();
     const loop = new IOLoop({ spinWindow: 1000 }); // spin for a second
-    const [a, b] = pair(ctx, "inproc://r5-spin-timer");
+    const [a, b] = pairOn(ctx, "inproc://r5-spin-timer");
     const st = new ZMQStream(a, loop);
     let got = 0;
     st.onRecv(() => got++);
