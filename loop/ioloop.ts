@@ -69,11 +69,15 @@ const SWEEP_SHARE = 50;
  */
 const FEW = 4;
 /**
- * During busy passes, ask the kernel which fds fired every this many passes
- * (each ask is a syscall of a few µs on this VM: every 32 passes cost a busy
- * stream pair a fifth of its speed); always when nothing else is queued.
+ * During busy passes, ask the kernel which fds fired every this many units
+ * of work (a pass, or a message beyond the first that a handler moved in
+ * one call, see kWorked): each ask is a syscall of a few µs on this VM, and
+ * every 32 passes cost a busy stream pair a fifth of its speed. Always when
+ * nothing else is queued.
  */
 const KERNEL_EVERY = 128;
+/** Units of work between two looks at the clock (~90 ns each) in a turn. */
+const CLOCK_EVERY = 32;
 
 /**
  * The key of the function a registered zmq `Socket` may call after each
@@ -243,6 +247,18 @@ const UNREF_POLL_MS = 10;
 
 /** @internal `loop[kSetRef](target, ref)`: whether a registration keeps the process alive. */
 export const kSetRef: unique symbol = Symbol("zmqloop.setRef");
+/**
+ * @internal `loop[kWorked](n)`: a handler moved `n` messages more than one
+ * in this call (a stream's batch), so the turn's budget and the kernel
+ * asks count them as passes.
+ */
+export const kWorked: unique symbol = Symbol("zmqloop.worked");
+/**
+ * @internal `loop[kAlone]()`: whether nothing else waits for this pass (no
+ * other registration left to examine or queued, no callback), so the
+ * running handler may move another message without being unfair.
+ */
+export const kAlone: unique symbol = Symbol("zmqloop.alone");
 
 let defaultLoop: IOLoop | undefined;
 
@@ -333,6 +349,14 @@ export class IOLoop {
   #park: Promise<unknown> | null = null;
   #lastActivity = -Infinity;
   #spinWindow: number;
+  /** Registrations this pass has yet to examine after the current one. */
+  #left = 0;
+  /** Units of work done (passes, plus batched messages: kWorked). */
+  #work = 0;
+  /** When the turn next reads the clock. */
+  #clockAt = CLOCK_EVERY;
+  /** When a busy pass next asks the kernel. */
+  #kernelAt = KERNEL_EVERY;
   #turnBudget: number;
   #stopRequested = false;
   #startResolve: (() => void) | null = null;
@@ -925,10 +949,10 @@ export class IOLoop {
     this.#stats.turns++;
     const start = performance.now();
     const end = start + this.#turnBudget;
-    for (let passes = 1;; passes++) {
+    for (;;) {
       this.#stats.passes++;
       this.#asked = false;
-      const worked = this.#pass(passes);
+      const worked = this.#pass();
       if (this.#closed) {
         this.#state = "idle";
         return;
@@ -941,8 +965,9 @@ export class IOLoop {
         this.#kernelDue = true;
         continue;
       }
-      // Reading the clock costs ~90 ns: look every 32 passes.
-      if ((passes & 31) === 0) {
+      // Reading the clock costs ~90 ns: look every CLOCK_EVERY units.
+      if (++this.#work >= this.#clockAt) {
+        this.#clockAt = this.#work + CLOCK_EVERY;
         const now = performance.now();
         this.#lastActivity = now;
         if (this.#sweepDue(now)) this.#sweep(now);
@@ -960,7 +985,7 @@ export class IOLoop {
   }
 
   /** One pass; returns whether anything ran. */
-  #pass(n: number): boolean {
+  #pass(): boolean {
     let worked = false;
     // 1. callbacks queued before this pass
     if (this.#callbacks.length) {
@@ -993,9 +1018,10 @@ export class IOLoop {
     if (
       this.#byFd.size &&
       (this.#kernelDue || this.#examineLen === 0 ||
-        n % KERNEL_EVERY === 0)
+        this.#work >= this.#kernelAt)
     ) {
       this.#kernelDue = false;
+      this.#kernelAt = this.#work + KERNEL_EVERY;
       this.#asked = true;
       if (!this.#queueFew()) {
         const parker = this.#parker!;
@@ -1013,6 +1039,7 @@ export class IOLoop {
         const reg = batch[i]!;
         batch[i] = null;
         reg.queued = false;
+        this.#left = count - i - 1;
         if (reg.removed) continue;
         examined++;
         let ready: number;
@@ -1053,6 +1080,7 @@ export class IOLoop {
           if (reg.socket) this.#queue(reg);
         }
       }
+      this.#left = 0;
       this.#spare = batch;
       this.#stats.examined += examined;
       if (sweepStart) this.#sweepCost = performance.now() - sweepStart;
@@ -1205,6 +1233,17 @@ export class IOLoop {
     if (reg.removed || reg.events === 0) return;
     this.#interested += sign;
     if (reg.ref) this.#holding += sign;
+  }
+
+  /** @internal whether the running handler is alone (see kAlone). */
+  [kAlone](): boolean {
+    return this.#left === 0 && this.#examineLen === 0 &&
+      this.#callbacks.length === 0;
+  }
+
+  /** @internal a handler moved `n` messages more than one (see kWorked). */
+  [kWorked](n: number): void {
+    this.#work += n;
   }
 
   /** @internal whether a registration keeps the process alive (ZMQStream.ref/unref). */

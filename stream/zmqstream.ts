@@ -35,8 +35,14 @@ import {
   writableOf,
 } from "./_web_streams.ts";
 import { ENOTSOCK } from "../ffi/errno.ts";
-import { POLLIN, POLLOUT } from "../ffi/constants.ts";
-import { IOLoop, kSetRef, LoopClosedError } from "../loop/ioloop.ts";
+import { POLLIN, POLLOUT, REP, REQ } from "../ffi/constants.ts";
+import {
+  IOLoop,
+  kAlone,
+  kSetRef,
+  kWorked,
+  LoopClosedError,
+} from "../loop/ioloop.ts";
 import {
   addCloseListener,
   addDrainer,
@@ -97,6 +103,12 @@ const STREAK = 256;
 
 /** The most queued messages one handler call writes. */
 const SEND_BATCH = 32;
+/**
+ * Messages received per handler call while they keep coming and nothing
+ * else on the loop waits (socket types without a send/receive lockstep): a
+ * pass per message costs about as much as the receive itself.
+ */
+const RECV_BATCH = 16;
 
 /** A received message (or null: the stream ended) as an iterator result. */
 const iteration = (
@@ -163,6 +175,8 @@ export class ZMQStream
   #closed = false;
   #recvCallback: ((msg: Message) => void) | null = null;
   #recvCopy = true;
+  /** Whether to receive in batches: REQ and REP must answer in between. */
+  #batched: boolean;
   #sendCallback: SendCallback | null = null;
   #errCallback: ((error: ZMQError) => void) | null = null;
   #closeCallback: (() => void) | null = null;
@@ -200,6 +214,7 @@ export class ZMQStream
     }
     this.socket = socket;
     this.ioLoop = ioLoop;
+    this.#batched = socket.type !== REQ && socket.type !== REP;
     ioLoop.addHandler(socket, this.#handleEvents, 0);
     streams.set(socket, this);
     const unlisten = addCloseListener(ioLoop, () => {
@@ -614,7 +629,20 @@ export class ZMQStream
     let moved = false;
     try {
       if (this.#polls.length) this.#servePolls();
-      if (events & POLLIN && this.receiving()) moved = this.#handleRecv(false);
+      if (events & POLLIN && this.receiving()) {
+        moved = this.#handleRecv(false);
+        if (moved && this.#batched) {
+          // more while nothing else on the loop waits (fairness: two busy
+          // streams still take turns message by message)
+          const loop = this.ioLoop;
+          let more = 0;
+          while (
+            more < RECV_BATCH - 1 && loop[kAlone]() && this.receiving() &&
+            !this.socket.closed && this.#handleRecv(false)
+          ) more++;
+          if (more) loop[kWorked](more);
+        }
+      }
       if (this.#closed) return false;
       if (this.socket.closed) {
         // a callback closed the socket: the stream ends, as it would on the

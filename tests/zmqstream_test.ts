@@ -494,7 +494,12 @@ Deno.test("ZMQStream drains a busy socket in batches, not a turn per message", a
   await until(() => got === N, 20_000);
   const after = f.loop.stats;
   const turns = after.turns - before.turns, parks = after.parks - before.parks;
-  assert.ok(after.passes - before.passes >= N, "one message per pass");
+  const passes = after.passes - before.passes;
+  // alone on its loop, a stream takes up to 16 messages a handler call
+  assert.ok(
+    passes >= N / 16 && passes < N / 4,
+    `${passes} passes for ${N} messages`,
+  );
   assert.ok(turns < N / 50, `${turns} turns for ${N} messages`);
   assert.ok(parks < N / 100, `${parks} parks for ${N} messages`);
 });

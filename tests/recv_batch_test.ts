@@ -1,0 +1,178 @@
+// A stream alone on its loop takes up to 16 waiting messages per handler
+// call. Each step is a way a batch could take a message nobody asked for,
+// deliver one after a stop or close, reorder, starve timers, or break a
+// REQ/REP lockstep.
+import assert from "node:assert/strict";
+import {
+  Context,
+  IOLoop,
+  POLLIN,
+  PULL,
+  PUSH,
+  REP,
+  REQ,
+  type Socket,
+  ZMQStream,
+} from "../mod.ts";
+import { until, within } from "./_helpers.ts";
+
+const text = (m: Uint8Array[]) => new TextDecoder().decode(m[0]);
+
+/** A raw PUSH with `n` messages ("0".."n-1") waiting at a PULL stream. */
+async function waiting(n: number) {
+  const ctx = new Context();
+  const loop = new IOLoop();
+  const push = ctx.socket(PUSH);
+  const ep = `inproc://batch-${crypto.randomUUID()}`;
+  push.bind(ep);
+  const pull = new ZMQStream(ctx.socket(PULL), loop);
+  pull.connect(ep);
+  for (let i = 0; i < n; i++) push.send(String(i));
+  await until(() => (pull.socket.events & POLLIN) !== 0);
+  const errors: unknown[] = [];
+  loop.errorHandler = (e) => errors.push(e);
+  return {
+    ctx,
+    loop,
+    push,
+    pull,
+    errors,
+    async [Symbol.asyncDispose]() {
+      pull.close(0);
+      push.close(0);
+      await within(loop.closeAndWait(), 5000, "the loop to close");
+      ctx.destroy(0);
+    },
+  };
+}
+
+/** Lets the loop run a few turns (each a setImmediate hop at most). */
+async function turns(loop: IOLoop, n = 5) {
+  for (let i = 0; i < n; i++) await loop.runSync(() => {}, { timeout: 5000 });
+}
+
+Deno.test("receive batches", async (t) => {
+  await t.step(
+    "stopOnRecv inside a callback: no message after it",
+    async () => {
+      await using f = await waiting(40);
+      const got: string[] = [];
+      f.pull.onRecv((m) => {
+        got.push(text(m));
+        if (got.length === 5) f.pull.stopOnRecv();
+      });
+      await until(() => got.length >= 5);
+      await turns(f.loop);
+      assert.deepEqual(got, ["0", "1", "2", "3", "4"]);
+      assert.ok(f.pull.socket.events & POLLIN, "the rest wait in the socket");
+      f.pull.onRecv((m) => got.push(text(m)));
+      await until(() => got.length === 40);
+      assert.deepEqual(got, Array.from({ length: 40 }, (_, i) => String(i)));
+      assert.deepEqual(f.errors, []);
+    },
+  );
+
+  await t.step(
+    "close inside a callback: nothing after it, no error",
+    async () => {
+      await using f = await waiting(40);
+      const got: string[] = [];
+      f.pull.onRecv((m) => {
+        got.push(text(m));
+        if (got.length === 3) f.pull.close(0);
+      });
+      await until(() => got.length >= 3);
+      await turns(f.loop);
+      assert.deepEqual(got, ["0", "1", "2"]);
+      assert.equal(f.pull.closed(), true);
+      assert.deepEqual(f.errors, []);
+    },
+  );
+
+  await t.step(
+    "a callback that always throws: every message, in order",
+    async () => {
+      await using f = await waiting(40);
+      const got: string[] = [];
+      f.pull.onRecv((m) => {
+        got.push(text(m));
+        throw new Error(`boom ${text(m)}`);
+      });
+      await until(() => got.length === 40);
+      assert.deepEqual(got, Array.from({ length: 40 }, (_, i) => String(i)));
+      assert.equal(f.errors.length, 40);
+      assert.match(String(f.errors[39]), /boom 39/);
+    },
+  );
+
+  await t.step("pending receives take one message each, no more", async () => {
+    await using f = await waiting(40);
+    const three = [0, 1, 2].map(() =>
+      f.pull.recvMultipart({ signal: AbortSignal.timeout(5000) })
+    );
+    assert.deepEqual((await Promise.all(three)).map(text), ["0", "1", "2"]);
+    await turns(f.loop);
+    assert.ok(f.pull.socket.events & POLLIN, "37 left in the socket");
+    let n = 3;
+    for await (const m of f.pull) {
+      assert.equal(text(m), String(n++));
+      if (n === 40) break;
+    }
+  });
+
+  await t.step("a timer is not starved by a busy stream", async () => {
+    await using f = await waiting(400);
+    let got = 0, atTimer = -1;
+    f.pull.onRecv(() => {
+      if (got++ === 0) f.loop.callLater(0, () => atTimer = got);
+      const end = performance.now() + 0.2;
+      while (performance.now() < end) { /* a slow callback */ }
+    });
+    await until(() => got === 400, 10_000);
+    assert.ok(atTimer > 0 && atTimer <= 20, `the timer ran after ${atTimer}`);
+  });
+
+  await t.step("Deno's own timers run between slow batches", async () => {
+    await using f = await waiting(400);
+    let got = 0, atTimer = -1;
+    f.pull.onRecv(() => {
+      if (got++ === 0) setTimeout(() => atTimer = got, 0);
+      const end = performance.now() + 0.5;
+      while (performance.now() < end) { /* a slow callback */ }
+    });
+    await until(() => got === 400, 10_000);
+    // the turn yields after its 4 ms budget, looked at every 32 messages
+    assert.ok(atTimer > 0 && atTimer <= 64, `the timer ran after ${atTimer}`);
+  });
+
+  await t.step(
+    "REP is never batched: five REQs each get their answer",
+    async () => {
+      const ctx = new Context();
+      const loop = new IOLoop();
+      const errors: unknown[] = [];
+      loop.errorHandler = (e) => errors.push(e);
+      const rep = new ZMQStream(ctx.socket(REP), loop);
+      const ep = `inproc://batch-rep-${crypto.randomUUID()}`;
+      rep.bind(ep);
+      const reqs: Socket[] = [];
+      for (let i = 0; i < 5; i++) {
+        const req = ctx.socket(REQ);
+        req.connect(ep);
+        req.send(`q${i}`);
+        reqs.push(req);
+      }
+      await until(() => (rep.socket.events & POLLIN) !== 0);
+      rep.onRecv((m) => rep.send(`a${text(m).slice(1)}`));
+      for (let i = 0; i < 5; i++) {
+        await until(() => (reqs[i]!.events & POLLIN) !== 0);
+        assert.equal(reqs[i]!.recvString(), `a${i}`);
+      }
+      assert.deepEqual(errors, []);
+      for (const r of reqs) r.close(0);
+      rep.close(0);
+      await within(loop.closeAndWait(), 5000, "the loop to close");
+      ctx.destroy(0);
+    },
+  );
+});
