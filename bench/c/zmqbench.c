@@ -1,8 +1,9 @@
 // C baselines for `deno task bench`, built with gcc at bench time.
 // Every mode prints JSON lines: {"endpoint": ...} once bound, then the result.
 //   inproc N             sync PUSH->PULL over inproc, 16 B: {"rate": msg/s}
-//   inproc-threads N     PUSH (main thread) -> PULL (a second pthread) over inproc, 16 B,
-//                        N messages, first send to last receive: {"rate": msg/s}
+//   inproc-threads N [WARM [HWM]]  PUSH (main thread) -> PULL (a second pthread) over
+//                        inproc, 16 B: WARM messages first, then N timed from the first
+//                        send to the last receive: {"rate": msg/s}; HWM 0 is libzmq's default
 //   rep EP N             blocking REP echo for N requests (binds EP, e.g. tcp://127.0.0.1:*)
 //   req EP N SIZE        REQ client: N round trips: {"rtt_us": mean}
 //   pull EP N            PULL receiver: {"rate": msg/s, "mbps": MB/s} first to last message
@@ -28,13 +29,16 @@ static void print_endpoint(void *s) {
   fflush(stdout);
 }
 
-struct pull_job { void *ctx; long n; double end; };
+struct pull_job { void *ctx; long n, warm; int hwm; pthread_barrier_t *warmed; double end; };
 
 static void *pull_thread(void *arg) {
   struct pull_job *job = arg;
   char buf[64];
   void *pull = zmq_socket(job->ctx, ZMQ_PULL);
+  if (job->hwm) zmq_setsockopt(pull, ZMQ_RCVHWM, &job->hwm, sizeof job->hwm);
   zmq_connect(pull, "inproc://threads");
+  for (long i = 0; i < job->warm; i++) zmq_recv(pull, buf, sizeof buf, 0);
+  pthread_barrier_wait(job->warmed);
   for (long i = 0; i < job->n; i++) zmq_recv(pull, buf, sizeof buf, 0);
   job->end = now_s();
   zmq_close(pull);
@@ -66,18 +70,26 @@ int main(int argc, char **argv) {
     zmq_close(pull); zmq_close(push);
   } else if (!strcmp(mode, "inproc-threads")) {
     long n = atol(argv[2]);
+    long warm = argc > 3 ? atol(argv[3]) : 0;  // messages before the clock starts
+    int hwm = argc > 4 ? atoi(argv[4]) : 0;    // 0: libzmq's default (1000)
     void *push = zmq_socket(ctx, ZMQ_PUSH);
+    if (hwm) zmq_setsockopt(push, ZMQ_SNDHWM, &hwm, sizeof hwm);
     zmq_bind(push, "inproc://threads");
     memset(buf, 'x', 16);
-    struct pull_job job = { ctx, n, 0 };
+    pthread_barrier_t warmed;
+    pthread_barrier_init(&warmed, NULL, 2);
+    struct pull_job job = { ctx, n, warm + 1, hwm, &warmed, 0 };
     pthread_t t;
     pthread_create(&t, NULL, pull_thread, &job);
-    zmq_send(push, buf, 16, 0);  // the first message also waits for the connection
+    // the first message also waits for the connection; warm-up ones follow
+    for (long i = 0; i <= warm; i++) zmq_send(push, buf, 16, 0);
+    pthread_barrier_wait(&warmed);
     double t0 = now_s();
-    for (long i = 1; i < n; i++) zmq_send(push, buf, 16, 0);
+    for (long i = 0; i < n; i++) zmq_send(push, buf, 16, 0);
     pthread_join(t, NULL);
-    printf("{\"rate\": %.0f}\n", (n - 1) / (job.end - t0));
+    printf("{\"rate\": %.0f}\n", n / (job.end - t0));
     zmq_close(push);
+    pthread_barrier_destroy(&warmed);
   } else if (!strcmp(mode, "rep")) {
     long n = atol(argv[3]);
     void *rep = zmq_socket(ctx, ZMQ_REP);
