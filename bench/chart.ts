@@ -1,6 +1,6 @@
 /**
  * Draws the benchmark as an SVG: per scenario, the speed of zmqloop, C
- * libzmq and PyZMQ relative to C (higher is better; round trips are
+ * libzmq, PyZMQ and zeromq.js relative to C (higher is better; round trips are
  * inverted so that faster is always longer). Called by bench/run.ts; run
  * alone to redraw from saved results:
  *
@@ -26,20 +26,27 @@ interface Group {
   zmqloop: number;
   c?: number;
   pyzmq?: number;
+  zeromqjs?: number;
 }
 
-const COLORS = { zmqloop: "#2f6fdf", c: "#8a8f98", pyzmq: "#e8912d" };
+const COLORS = {
+  zmqloop: "#2f6fdf",
+  c: "#8a8f98",
+  pyzmq: "#e8912d",
+  zeromqjs: "#3ba55c",
+};
 
 const escape = (s: string) =>
   s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 
-/** Groups rows by scenario, keeping those compared with C or PyZMQ. */
+/** Groups rows by scenario, keeping those compared with C, PyZMQ or zeromq.js. */
 export function groups(rows: BenchRow[]): Group[] {
   const out = new Map<string, Group>();
   for (const r of rows) {
     const isC = r.baselineName.startsWith("C");
     const isPy = r.baselineName.startsWith("pyzmq");
-    if (!isC && !isPy) continue;
+    const isNode = r.baselineName.startsWith("zeromq.js");
+    if (!isC && !isPy && !isNode) continue;
     const g = out.get(r.scenario) ??
       {
         scenario: r.scenario,
@@ -48,7 +55,8 @@ export function groups(rows: BenchRow[]): Group[] {
         zmqloop: r.value,
       };
     if (isC) g.c = r.baseline;
-    else g.pyzmq = r.baseline;
+    else if (isPy) g.pyzmq = r.baseline;
+    else g.zeromqjs = r.baseline;
     out.set(r.scenario, g);
   }
   return [...out.values()].filter((g) => g.c !== undefined);
@@ -64,8 +72,13 @@ export function renderChart(rows: BenchRow[], subtitle: string): string {
   const gs = groups(rows);
   const width = 760, left = 270, right = 90, barH = 12, gap = 3, groupGap = 16;
   const top = 62;
-  const series = ["zmqloop", "c", "pyzmq"] as const;
-  const label = { zmqloop: "zmqloop", c: "C libzmq", pyzmq: "PyZMQ" };
+  const series = ["zmqloop", "c", "pyzmq", "zeromqjs"] as const;
+  const label = {
+    zmqloop: "zmqloop",
+    c: "C libzmq",
+    pyzmq: "PyZMQ",
+    zeromqjs: "zeromq.js",
+  };
   let max = 1;
   for (const g of gs) {
     max = Math.max(max, speed(g.zmqloop, g.c!, g.lowerIsBetter));
@@ -74,7 +87,7 @@ export function renderChart(rows: BenchRow[], subtitle: string): string {
   const parts: string[] = [];
   let y = top;
   for (const g of gs) {
-    const bars = series.filter((s) => s !== "pyzmq" || g.pyzmq !== undefined);
+    const bars = series.filter((s) => s === "zmqloop" || g[s] !== undefined);
     const h = bars.length * (barH + gap) - gap;
     const unit = g.lowerIsBetter ? "lower is better" : "higher is better";
     parts.push(
@@ -86,7 +99,7 @@ export function renderChart(rows: BenchRow[], subtitle: string): string {
       }" text-anchor="end" class="u">${escape(g.unit)}, ${unit}</text>`,
     );
     for (const s of bars) {
-      const raw = s === "zmqloop" ? g.zmqloop : s === "c" ? g.c! : g.pyzmq!;
+      const raw = g[s]!;
       const rel = speed(raw, g.c!, g.lowerIsBetter);
       const w = Math.max(1, rel * scale);
       parts.push(
@@ -112,7 +125,7 @@ export function renderChart(rows: BenchRow[], subtitle: string): string {
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, sans-serif">
 <style>.t{font-size:15px;font-weight:600}.s{font-size:12px}.u{font-size:10px;fill:#666}.v{font-size:11px}</style>
 <rect width="100%" height="100%" fill="#fff"/>
-<text x="10" y="20" class="t">zmqloop vs C libzmq vs PyZMQ: speed relative to C (longer is faster)</text>
+<text x="10" y="20" class="t">zmqloop vs C libzmq, PyZMQ and zeromq.js: speed relative to C (longer is faster)</text>
 <text x="10" y="34" class="u">${escape(subtitle)}</text>
 ${legend}
 ${parts.join("\n")}

@@ -2,9 +2,12 @@
  * `deno task bench`: zmqloop against C libzmq and PyZMQ (ZMQStream on
  * tornado), all measured in this run on this machine, printed as a table of
  * values, baselines and ratios. `--quick` runs smaller counts (a smoke run).
+ * The `async` group runs bench/async_bench.ts (issue 13's `await` rows, with
+ * zeromq.js on Node and pyzmq asyncio too) and adds its rows.
  *
- * Needs gcc and zmq.h (libzmq3-dev), and /usr/bin/python3 with pyzmq and
- * tornado: `deno task setup --bench` installs them (as root on Debian).
+ * Needs gcc and zmq.h (libzmq3-dev), /usr/bin/python3 with pyzmq and
+ * tornado, and zeromq.js for Node: `deno task setup --bench --interop`
+ * installs them (as root on Debian).
  * Also writes bench/results/latest.json and, for a full run, bench/chart.svg.
  */
 
@@ -13,7 +16,7 @@ import { type BenchRow, renderChart } from "./chart.ts";
 import { buildCBench } from "./_build.ts";
 
 const quick = Deno.args.includes("--quick");
-// --only=raw,rtt,recv,send,idle,neighbours runs those groups only
+// --only=raw,rtt,recv,send,idle,neighbours,async runs those groups only
 const only = Deno.args.find((a) => a.startsWith("--only="))?.slice(7).split(
   ",",
 );
@@ -27,6 +30,48 @@ interface Row extends BenchRow {
   target: string;
   ok: boolean;
 }
+
+/** A row of bench/results/async.json (bench/async_bench.ts). */
+interface AsyncRow {
+  row: string;
+  unit: string;
+  zmqloop: number;
+  c: number;
+  zeromqjs: number | null;
+  pyzmq: number | null;
+}
+
+type Target = [string, (ratio: number) => boolean];
+/** Issue 13's rows by their letter: name, C baseline, targets. */
+const ASYNC_ROWS: Record<
+  "a" | "b" | "c" | "d",
+  { scenario: string; cName: string; c: Target; zeromqjs: Target }
+> = {
+  a: {
+    scenario: "recv 16 B, for await AsyncSocket",
+    cName: "C PULL",
+    c: [">= 0.40", (r) => r >= 0.4],
+    zeromqjs: [">= 5.0", (r) => r >= 5],
+  },
+  d: {
+    scenario: "recv 16 B, for await ZMQStream",
+    cName: "C PULL",
+    c: [">= 0.40", (r) => r >= 0.4],
+    zeromqjs: [">= 5.0", (r) => r >= 5],
+  },
+  b: {
+    scenario: "RTT, AsyncSocket REQ, await send + recv",
+    cName: "C REQ client",
+    c: ["<= 1.0", (r) => r <= 1],
+    zeromqjs: ["<= 0.8", (r) => r <= 0.8],
+  },
+  c: {
+    scenario: "send 16 B, await AsyncSocket send each",
+    cName: "C PUSH",
+    c: [">= 0.20", (r) => r >= 0.2],
+    zeromqjs: [">= 3.0", (r) => r >= 3],
+  },
+};
 
 /** A running peer: its first JSON line with an endpoint, then its last result. */
 class Peer {
@@ -415,7 +460,59 @@ if (wants("neighbours")) {
     );
   }
 }
-const cpu = (await Deno.readTextFile("/proc/cpuinfo").catch(() => ""))
+if (wants("async")) {
+  // Issue 13's rows: bench/async_bench.ts runs them (each side its own
+  // process, zeromq.js on Node and pyzmq asyncio as more baselines) and
+  // saves them; its own table goes to stderr with the progress.
+  console.error("await / for await: bench/async_bench.ts");
+  const run = await new Deno.Command(deno, {
+    args: ["run", "-A", `${here}async_bench.ts`, ...(quick ? ["--quick"] : [])],
+    stdout: "piped",
+    stderr: "inherit",
+  }).output();
+  console.error(new TextDecoder().decode(run.stdout).trimEnd());
+  if (!run.success) throw new Error("bench/async_bench.ts failed");
+  const saved = JSON.parse(
+    await Deno.readTextFile(`${here}results/async.json`),
+  ) as { rows: AsyncRow[] };
+  for (const r of saved.rows) {
+    const spec = ASYNC_ROWS[r.row[0] as keyof typeof ASYNC_ROWS];
+    if (!spec) continue;
+    const unit = r.unit === "us" ? "µs" : r.unit;
+    const [cTarget, cOk] = spec.c, [nodeTarget, nodeOk] = spec.zeromqjs;
+    row(spec.scenario, r.zmqloop, unit, r.c, spec.cName, cTarget, cOk);
+    if (r.zeromqjs !== null) {
+      row(
+        spec.scenario,
+        r.zmqloop,
+        unit,
+        r.zeromqjs,
+        "zeromq.js on Node",
+        nodeTarget,
+        nodeOk,
+      );
+    }
+    if (r.pyzmq !== null) {
+      row(
+        spec.scenario,
+        r.zmqloop,
+        unit,
+        r.pyzmq,
+        "pyzmq asyncio",
+        "info",
+        () => true,
+      );
+    }
+  }
+}
+// (Deno 2.9 reads /proc/cpuinfo only with --allow-all: ask cat, as it may run)
+const cpuinfo = await Deno.readTextFile("/proc/cpuinfo").catch(() =>
+  new Deno.Command("cat", { args: ["/proc/cpuinfo"] }).output().then(
+    (o) => new TextDecoder().decode(o.stdout),
+    () => "",
+  )
+);
+const cpu = cpuinfo
   .match(/model name\s*:\s*(.*)/)?.[1] ?? "unknown CPU";
 console.log(
   `\nzmqloop bench — ${
