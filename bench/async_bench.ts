@@ -41,6 +41,17 @@ const PY = "/usr/bin/python3";
 const EP = "tcp://127.0.0.1:*";
 const say = (value: unknown) => console.log(JSON.stringify(value));
 
+/** One row of results/async.json (bench/run.ts reads them too). */
+export interface AsyncRow {
+  row: string;
+  unit: string;
+  zmqloop: number;
+  c: number;
+  zeromqjs: number | null;
+  pyzmq: number | null;
+  targets: string;
+}
+
 // ---------------------------------------------------------------- zmqloop peer
 
 /** The zmqloop side, run in its own process as `async_bench.ts peer MODE EP N`. */
@@ -293,16 +304,7 @@ async function main() {
   }
   const faster = Math.max, lower = Math.min;
 
-  interface Row {
-    row: string;
-    unit: string;
-    zmqloop: number;
-    c: number;
-    zeromqjs: number | null;
-    pyzmq: number | null;
-    targets: string;
-  }
-  const rows: Row[] = [];
+  const rows: AsyncRow[] = [];
 
   if (wants("a") || wants("d")) {
     const recvRate = (receiver: Side | null, mode: string) =>
@@ -390,7 +392,7 @@ async function main() {
       ? `${(v / 1e3).toFixed(0)}k`
       : v.toFixed(1);
   // zmqloop / baseline: for throughput higher is better, for latency lower.
-  const ratio = (row: Row, base: number | null) =>
+  const ratio = (row: AsyncRow, base: number | null) =>
     base === null ? null : row.zmqloop / base;
   const load = (await Deno.readTextFile("/proc/loadavg").catch(() => "?"))
     .split(" ").slice(0, 3).join(" ");

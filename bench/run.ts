@@ -14,6 +14,7 @@
 import { zmqVersion } from "../mod.ts";
 import { type BenchRow, renderChart } from "./chart.ts";
 import { buildCBench } from "./_build.ts";
+import type { AsyncRow } from "./async_bench.ts";
 
 const quick = Deno.args.includes("--quick");
 // --only=raw,rtt,recv,send,idle,neighbours,async runs those groups only
@@ -29,16 +30,6 @@ const PY = "/usr/bin/python3";
 interface Row extends BenchRow {
   target: string;
   ok: boolean;
-}
-
-/** A row of bench/results/async.json (bench/async_bench.ts). */
-interface AsyncRow {
-  row: string;
-  unit: string;
-  zmqloop: number;
-  c: number;
-  zeromqjs: number | null;
-  pyzmq: number | null;
 }
 
 type Target = [string, (ratio: number) => boolean];
