@@ -255,8 +255,9 @@ export const kSetRef: unique symbol = Symbol("zmqloop.setRef");
 export const kWorked: unique symbol = Symbol("zmqloop.worked");
 /**
  * @internal `loop[kAlone]()`: whether nothing else waits for this pass (no
- * other registration left to examine or queued, no callback), so the
- * running handler may move another message without being unfair.
+ * other registration left to examine or queued, no callback, no timeout
+ * due), so the running handler may move another message without being
+ * unfair.
  */
 export const kAlone: unique symbol = Symbol("zmqloop.alone");
 
@@ -1237,8 +1238,12 @@ export class IOLoop {
 
   /** @internal whether the running handler is alone (see kAlone). */
   [kAlone](): boolean {
-    return this.#left === 0 && this.#examineLen === 0 &&
-      this.#callbacks.length === 0;
+    if (this.#left || this.#examineLen || this.#callbacks.length) return false;
+    // A timeout due is waiting too (a pass per message ran it before the
+    // next one): the clock is read only while timeouts are pending, as the
+    // pass itself does.
+    const timeouts = this.#timeouts;
+    return timeouts.size === 0 || timeouts.peekDeadline()! > this.time();
   }
 
   /** @internal a handler moved `n` messages more than one (see kWorked). */
