@@ -1238,6 +1238,9 @@ export class IOLoop {
 
   /** @internal whether the running handler is alone (see kAlone). */
   [kAlone](): boolean {
+    // (only inside the call of a registration still on the loop)
+    const reg = this.#current;
+    if (!reg || reg.removed) return false;
     if (this.#left || this.#examineLen || this.#callbacks.length) return false;
     // A timeout due is waiting too (a pass per message ran it before the
     // next one): the clock is read only while timeouts are pending, as the

@@ -106,3 +106,25 @@ Deno.test("review6: receive batches and the rest of the loop", async (t) => {
     },
   );
 });
+
+Deno.test("review6: a batch ends with its registration", async (t) => {
+  await t.step(
+    "loop.removeHandler on the stream's socket inside a callback: no message after it",
+    async () => {
+      await using f = await waiting(40);
+      let got = 0;
+      f.pull.onRecv(() => {
+        if (++got === 2) f.loop.removeHandler(f.pull.socket);
+      });
+      await until(() => got >= 2);
+      await within(
+        f.loop.runSync(() => {}),
+        5000,
+        "a turn of the loop",
+      );
+      // the loop no longer calls this handler: the batch must not go on
+      assert.equal(got, 2);
+      assert.ok(f.pull.socket.events & POLLIN, "the rest wait in the socket");
+    },
+  );
+});
