@@ -1015,7 +1015,7 @@ export class IOLoop {
       }
     }
     // 3. the kernel's news: every pass when nothing else is queued, else
-    // every KERNEL_EVERY passes (a syscall; hot sockets need none)
+    // every KERNEL_EVERY units of work (a syscall; hot sockets need none)
     if (
       this.#byFd.size &&
       (this.#kernelDue || this.#examineLen === 0 ||
