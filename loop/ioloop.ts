@@ -255,8 +255,9 @@ export const kSetRef: unique symbol = Symbol("zmqloop.setRef");
 export const kWorked: unique symbol = Symbol("zmqloop.worked");
 /**
  * @internal `loop[kAlone]()`: whether nothing else waits for this pass (no
- * other registration left to examine or queued, no callback), so the
- * running handler may move another message without being unfair.
+ * other registration left to examine or queued, no callback, no timeout
+ * due), so the running handler may move another message without being
+ * unfair.
  */
 export const kAlone: unique symbol = Symbol("zmqloop.alone");
 
@@ -1014,7 +1015,7 @@ export class IOLoop {
       }
     }
     // 3. the kernel's news: every pass when nothing else is queued, else
-    // every KERNEL_EVERY passes (a syscall; hot sockets need none)
+    // every KERNEL_EVERY units of work (a syscall; hot sockets need none)
     if (
       this.#byFd.size &&
       (this.#kernelDue || this.#examineLen === 0 ||
@@ -1237,8 +1238,15 @@ export class IOLoop {
 
   /** @internal whether the running handler is alone (see kAlone). */
   [kAlone](): boolean {
-    return this.#left === 0 && this.#examineLen === 0 &&
-      this.#callbacks.length === 0;
+    // (only inside the call of a registration still on the loop)
+    const reg = this.#current;
+    if (!reg || reg.removed) return false;
+    if (this.#left || this.#examineLen || this.#callbacks.length) return false;
+    // A timeout due is waiting too (a pass per message ran it before the
+    // next one): the clock is read only while timeouts are pending, as the
+    // pass itself does.
+    const timeouts = this.#timeouts;
+    return timeouts.size === 0 || timeouts.peekDeadline()! > this.time();
   }
 
   /** @internal a handler moved `n` messages more than one (see kWorked). */

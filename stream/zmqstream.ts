@@ -5,9 +5,11 @@
  *
  * The shape follows PyZMQ: one place (`#rebuild`) derives what the stream
  * waits for from its state (a receive callback or waiting readers: READ; a
- * non-empty queue: WRITE), and each loop pass handles at most one message in
- * each direction, so busy streams on one loop interleave while the loop's
- * repeated passes drain each in batches.
+ * non-empty queue: WRITE). Each handler call receives one message, or up to
+ * 16 while nothing else on the loop waits (no other registration, callback
+ * or due timeout; never for REQ and REP, which must answer in between), and
+ * writes up to 32 queued ones, so busy streams on one loop interleave
+ * message by message while a stream alone drains in batches.
  *
  * Over 500 lines because it is PyZMQ's whole ZMQStream API plus the promise,
  * iteration and Web Streams surface, each with its JSDoc; the send queue is
