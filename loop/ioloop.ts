@@ -1241,7 +1241,10 @@ export class IOLoop {
     // (only inside the call of a registration still on the loop)
     const reg = this.#current;
     if (!reg || reg.removed) return false;
-    if (this.#left || this.#examineLen || this.#callbacks.length) return false;
+    // (the caller itself queued for the next pass is no one else: a stream
+    // whose callback sends on it, an echo, updates its own interest)
+    const others = this.#examineLen - (reg.queued ? 1 : 0);
+    if (this.#left || others || this.#callbacks.length) return false;
     // A timeout due is waiting too (a pass per message ran it before the
     // next one): the clock is read only while timeouts are pending, as the
     // pass itself does.

@@ -5,12 +5,14 @@
 import assert from "node:assert/strict";
 import {
   Context,
+  DEALER,
   IOLoop,
   POLLIN,
   PULL,
   PUSH,
   REP,
   REQ,
+  ROUTER,
   type Socket,
   ZMQStream,
 } from "../mod.ts";
@@ -153,6 +155,40 @@ Deno.test("receive batches", async (t) => {
     // the turn yields after its 4 ms budget, looked at every 32 messages
     assert.ok(at > 0 && at <= 64, `the timer ran after ${at}`);
   });
+
+  await t.step(
+    "an echo batches too, and answers every message in order",
+    async () => {
+      const ctx = new Context();
+      const loop = new IOLoop();
+      const errors: unknown[] = [];
+      loop.errorHandler = (e) => errors.push(e);
+      const router = new ZMQStream(ctx.socket(ROUTER), loop);
+      const ep = `inproc://batch-echo-${crypto.randomUUID()}`;
+      router.bind(ep);
+      const dealer = ctx.socket(DEALER);
+      dealer.connect(ep);
+      const N = 2000;
+      for (let i = 0; i < N; i++) dealer.send(String(i));
+      await until(() => (router.socket.events & POLLIN) !== 0);
+      const before = loop.stats.passes;
+      router.onRecv((m) => router.sendMultipart(m)); // echo: queues a send each
+      const got: string[] = [];
+      while (got.length < N) {
+        await until(() => (dealer.events & POLLIN) !== 0);
+        const part = dealer.tryRecvMultipart();
+        if (part) got.push(new TextDecoder().decode(part[0] as Uint8Array));
+      }
+      assert.deepEqual(got, Array.from({ length: N }, (_, i) => String(i)));
+      const passes = loop.stats.passes - before;
+      assert.ok(passes < N / 2, `${passes} passes for ${N} echoes`);
+      assert.deepEqual(errors, []);
+      dealer.close(0);
+      router.close(0);
+      await within(loop.closeAndWait(), 5000, "the loop to close");
+      ctx.destroy(0);
+    },
+  );
 
   await t.step(
     "REP is never batched: five REQs each get their answer",
