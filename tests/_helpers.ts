@@ -1,6 +1,15 @@
 /** Shared test helpers: subprocess runs and waits, every one bounded. */
 
-import { type Context, type IOLoop, PAIR, type Socket } from "../mod.ts";
+import {
+  Context,
+  IOLoop,
+  PAIR,
+  POLLIN,
+  PULL,
+  PUSH,
+  type Socket,
+  ZMQStream,
+} from "../mod.ts";
 
 /** Result of a subprocess. */
 export interface RunResult {
@@ -128,3 +137,36 @@ export function pairOn(ctx: Context, ep: string): [Socket, Socket] {
   b.connect(a.lastEndpoint!);
   return [a, b];
 }
+
+/**
+ * A raw PUSH with `n` messages ("0".."n-1") waiting at a PULL stream on
+ * `loop` (a new one by default); errors the loop reports are collected.
+ * Disposing closes both sockets, the loop and the context.
+ */
+export async function waitingAtPull(n: number, loop: IOLoop = new IOLoop()) {
+  const ctx = new Context();
+  const push = ctx.socket(PUSH);
+  const ep = `inproc://waiting-${crypto.randomUUID()}`;
+  push.bind(ep);
+  const pull = new ZMQStream(ctx.socket(PULL), loop);
+  pull.connect(ep);
+  for (let i = 0; i < n; i++) push.send(String(i));
+  await until(() => (pull.socket.events & POLLIN) !== 0);
+  const errors: unknown[] = [];
+  loop.errorHandler = (e) => errors.push(e);
+  return {
+    loop,
+    pull,
+    errors,
+    async [Symbol.asyncDispose]() {
+      pull.close(0);
+      push.close(0);
+      await within(loop.closeAndWait(), 5000, "the loop to close");
+      ctx.destroy(0);
+    },
+  };
+}
+
+/** The first part of a message, as text. */
+export const firstText = (m: Uint8Array[]): string =>
+  new TextDecoder().decode(m[0]);

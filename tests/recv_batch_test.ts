@@ -8,45 +8,15 @@ import {
   DEALER,
   IOLoop,
   POLLIN,
-  PULL,
-  PUSH,
   REP,
   REQ,
   ROUTER,
   type Socket,
   ZMQStream,
 } from "../mod.ts";
-import { until, within } from "./_helpers.ts";
+import { firstText, until, waitingAtPull, within } from "./_helpers.ts";
 
-const text = (m: Uint8Array[]) => new TextDecoder().decode(m[0]);
-
-/** A raw PUSH with `n` messages ("0".."n-1") waiting at a PULL stream. */
-async function waiting(n: number) {
-  const ctx = new Context();
-  const loop = new IOLoop();
-  const push = ctx.socket(PUSH);
-  const ep = `inproc://batch-${crypto.randomUUID()}`;
-  push.bind(ep);
-  const pull = new ZMQStream(ctx.socket(PULL), loop);
-  pull.connect(ep);
-  for (let i = 0; i < n; i++) push.send(String(i));
-  await until(() => (pull.socket.events & POLLIN) !== 0);
-  const errors: unknown[] = [];
-  loop.errorHandler = (e) => errors.push(e);
-  return {
-    ctx,
-    loop,
-    push,
-    pull,
-    errors,
-    async [Symbol.asyncDispose]() {
-      pull.close(0);
-      push.close(0);
-      await within(loop.closeAndWait(), 5000, "the loop to close");
-      ctx.destroy(0);
-    },
-  };
-}
+const text = firstText;
 
 /** Lets the loop run a few turns (each a setImmediate hop at most). */
 async function turns(loop: IOLoop, n = 5) {
@@ -57,7 +27,7 @@ Deno.test("receive batches", async (t) => {
   await t.step(
     "stopOnRecv inside a callback: no message after it",
     async () => {
-      await using f = await waiting(40);
+      await using f = await waitingAtPull(40);
       const got: string[] = [];
       f.pull.onRecv((m) => {
         got.push(text(m));
@@ -77,7 +47,7 @@ Deno.test("receive batches", async (t) => {
   await t.step(
     "close inside a callback: nothing after it, no error",
     async () => {
-      await using f = await waiting(40);
+      await using f = await waitingAtPull(40);
       const got: string[] = [];
       f.pull.onRecv((m) => {
         got.push(text(m));
@@ -94,7 +64,7 @@ Deno.test("receive batches", async (t) => {
   await t.step(
     "a callback that always throws: every message, in order",
     async () => {
-      await using f = await waiting(40);
+      await using f = await waitingAtPull(40);
       const got: string[] = [];
       f.pull.onRecv((m) => {
         got.push(text(m));
@@ -108,7 +78,7 @@ Deno.test("receive batches", async (t) => {
   );
 
   await t.step("pending receives take one message each, no more", async () => {
-    await using f = await waiting(40);
+    await using f = await waitingAtPull(40);
     const three = [0, 1, 2].map(() =>
       f.pull.recvMultipart({ signal: AbortSignal.timeout(5000) })
     );
@@ -130,7 +100,7 @@ Deno.test("receive batches", async (t) => {
     ms: number,
     schedule: (loop: IOLoop, ran: () => void) => void,
   ): Promise<number> {
-    await using f = await waiting(400);
+    await using f = await waitingAtPull(400);
     let got = 0, atTimer = -1;
     f.pull.onRecv(() => {
       if (got++ === 0) schedule(f.loop, () => atTimer = got);

@@ -15,7 +15,7 @@ import {
   ROUTER,
   ZMQStream,
 } from "../mod.ts";
-import { until, within } from "./_helpers.ts";
+import { firstText, until, waitingAtPull, within } from "./_helpers.ts";
 
 /** Busy-waits `ms` (a slow callback). */
 function spin(ms: number): void {
@@ -23,39 +23,14 @@ function spin(ms: number): void {
   while (performance.now() < end) { /* a slow callback */ }
 }
 
-const text = (m: Uint8Array[]) => new TextDecoder().decode(m[0]);
+const text = firstText;
 const numbers = (n: number) => Array.from({ length: n }, (_, i) => String(i));
-
-/** A raw PUSH with `n` messages waiting at a PULL stream (on `loop`). */
-async function waiting(n: number, loop = new IOLoop()) {
-  const ctx = new Context();
-  const push = ctx.socket(PUSH);
-  const ep = `inproc://review6-${crypto.randomUUID()}`;
-  push.bind(ep);
-  const pull = new ZMQStream(ctx.socket(PULL), loop);
-  pull.connect(ep);
-  for (let i = 0; i < n; i++) push.send(String(i));
-  await until(() => (pull.socket.events & POLLIN) !== 0);
-  const errors: unknown[] = [];
-  loop.errorHandler = (e) => errors.push(e);
-  return {
-    loop,
-    pull,
-    errors,
-    async [Symbol.asyncDispose]() {
-      pull.close(0);
-      push.close(0);
-      await within(loop.closeAndWait(), 5000, "the loop to close");
-      ctx.destroy(0);
-    },
-  };
-}
 
 Deno.test("review6: receive batches and the rest of the loop", async (t) => {
   await t.step(
     "a callLater(0) from a slow callback runs before the next message",
     async () => {
-      await using f = await waiting(40);
+      await using f = await waitingAtPull(40);
       let got = 0, at = -1;
       f.pull.onRecv(() => {
         if (got++ === 0) f.loop.callLater(0, () => at = got);
@@ -71,7 +46,7 @@ Deno.test("review6: receive batches and the rest of the loop", async (t) => {
   await t.step(
     "a timeout that falls due during a batch runs before the next message",
     async () => {
-      await using f = await waiting(40);
+      await using f = await waitingAtPull(40);
       let got = 0, at = -1, due = -1;
       const deadline = f.loop.time() + 3;
       f.loop.addTimeout(deadline, () => at = got);
@@ -92,7 +67,7 @@ Deno.test("review6: receive batches and the rest of the loop", async (t) => {
   await t.step(
     "a PeriodicCallback keeps its period beside a slow busy stream",
     async () => {
-      await using f = await waiting(60);
+      await using f = await waitingAtPull(60);
       let got = 0;
       const ticks: number[] = [];
       const pc = new PeriodicCallback(() => ticks.push(got), 5, {
@@ -117,7 +92,7 @@ Deno.test("review6: a batch ends with its registration", async (t) => {
   await t.step(
     "loop.removeHandler on the stream's socket inside a callback: no message after it",
     async () => {
-      await using f = await waiting(40);
+      await using f = await waitingAtPull(40);
       let got = 0;
       f.pull.onRecv(() => {
         if (++got === 2) f.loop.removeHandler(f.pull.socket);
@@ -139,8 +114,8 @@ Deno.test("review6: a batch ends with its registration", async (t) => {
 Deno.test("review6: what a batch must keep doing", async (t) => {
   await t.step("two busy streams on one loop alternate", async () => {
     const loop = new IOLoop();
-    await using a = await waiting(20, loop);
-    await using b = await waiting(20, loop);
+    await using a = await waitingAtPull(20, loop);
+    await using b = await waitingAtPull(20, loop);
     const seq: string[] = [];
     a.pull.onRecv(() => seq.push("a"));
     b.pull.onRecv(() => seq.push("b"));
@@ -151,7 +126,7 @@ Deno.test("review6: what a batch must keep doing", async (t) => {
   await t.step(
     "a callback queued by a callback runs before the next message",
     async () => {
-      await using f = await waiting(40);
+      await using f = await waitingAtPull(40);
       let got = 0, at = -1;
       f.pull.onRecv(() => {
         if (got++ === 0) f.loop.addCallback(() => at = got);
@@ -164,7 +139,7 @@ Deno.test("review6: what a batch must keep doing", async (t) => {
   await t.step(
     "loop.close() inside a callback: no message after it",
     async () => {
-      await using f = await waiting(40);
+      await using f = await waitingAtPull(40);
       let got = 0;
       f.pull.onRecv(() => {
         if (++got === 3) f.loop.close();
@@ -180,7 +155,7 @@ Deno.test("review6: what a batch must keep doing", async (t) => {
   await t.step(
     "a callback that swaps to copy: false: Frames from the next message on",
     async () => {
-      await using f = await waiting(40);
+      await using f = await waitingAtPull(40);
       const got: string[] = [];
       const kinds = new Set<string>();
       f.pull.onRecv((m) => {
